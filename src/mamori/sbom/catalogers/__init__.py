@@ -1,0 +1,1 @@
+"""One cataloger per module; each registers itself with `@catalogers.register(name)`."""

@@ -1,0 +1,1 @@
+"""Vulnerability assessment: version schemes, the advisory database, matching."""

@@ -1,0 +1,48 @@
+"""Layers import only downward: the model imports nothing of mamori but itself."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+SRC = Path(__file__).resolve().parents[2] / "src" / "mamori"
+
+# package -> packages of mamori it must never import
+FORBIDDEN = {
+    "model": ("sources", "sbom", "vuln", "store", "outputs", "cli", "host"),
+    "sources": ("sbom", "vuln", "store", "outputs", "cli"),
+    "sbom": ("vuln", "store", "outputs", "cli"),
+    "vuln": ("store", "outputs", "cli"),
+    "outputs": ("store", "cli"),
+    "store": ("outputs", "cli"),
+}
+
+
+def imported_modules(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+def test_layers_import_only_downward() -> None:
+    violations = []
+    for layer, forbidden in FORBIDDEN.items():
+        for path in (SRC / layer).rglob("*.py"):
+            for mod in imported_modules(path):
+                parts = mod.split(".")
+                if parts[0] == "mamori" and len(parts) > 1 and parts[1] in forbidden:
+                    violations.append(f"{path.relative_to(SRC)} imports {mod}")
+    assert not violations, "\n".join(violations)
+
+
+def test_python_files_stay_small() -> None:
+    big = [
+        f"{p.relative_to(SRC)}: {n} lines"
+        for p in SRC.rglob("*.py")
+        if (n := len(p.read_text().splitlines())) > 500
+    ]
+    assert not big, big

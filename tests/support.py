@@ -1,0 +1,40 @@
+"""Helpers shared by tests: locating ../shared and skipping (or failing in CI) on absence."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("MAMORI_SHARED", ROOT.parent / "shared"))
+CACHE = Path(os.environ.get("MAMORI_TEST_CACHE", ROOT / ".cache" / "tests"))
+IN_CI = bool(os.environ.get("CI"))
+
+
+def need(condition: bool, reason: str) -> None:
+    """Skip with `reason` when `condition` is false; in CI the test fails instead."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"required in CI: {reason}")
+    pytest.skip(reason)
+
+
+def need_shared(relative: str) -> Path:
+    path = SHARED / relative
+    need(path.exists(), f"{path} is absent (the project's shared data)")
+    return path
+
+
+def need_tool(name: str) -> str:
+    found = shutil.which(name)
+    need(found is not None, f"{name} is not installed (scripts/test-deps installs it as root)")
+    assert found is not None
+    return found
+
+
+def need_root() -> None:
+    need(os.geteuid() == 0, "needs root")

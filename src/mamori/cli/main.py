@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from mamori import __version__
+from mamori.cli.doctor import doctor
 
 app = typer.Typer(
     name="mamori",
@@ -27,6 +28,9 @@ def _root(
     ),
 ) -> None:
     """mamori: know what runs, what is vulnerable and what is misconfigured."""
+
+
+app.command()(doctor)
 
 
 def main() -> None:

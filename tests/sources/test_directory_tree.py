@@ -68,3 +68,11 @@ def test_read_limit(tmp_path: Path) -> None:
     tree = DirectoryTree(make_root(tmp_path))
     with pytest.raises(TreeError, match="limit"):
         tree.read_bytes("/usr/lib/real", limit=3)
+
+
+def test_nul_bytes_are_missing_paths_not_crashes(tmp_path: Path) -> None:
+    tree = DirectoryTree(make_root(tmp_path))
+    assert tree.lstat("/etc/os-release\0x") is None
+    assert tree.resolve("/etc\0/os-release") is None
+    with pytest.raises(TreeError):
+        tree.read_bytes("/etc/os-release\0")

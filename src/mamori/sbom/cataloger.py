@@ -13,7 +13,7 @@ from typing import ClassVar, Protocol
 
 from mamori.model import Distro, Notice, NoticeLevel, Package
 from mamori.registry import Registry
-from mamori.sources.tree import Tree
+from mamori.sources.tree import EntryKind, Tree
 
 
 @dataclass
@@ -25,6 +25,8 @@ class CatalogContext:
     notices: list[Notice] = field(default_factory=list)
     # package id -> in-tree paths the package owns (dpkg .list, rpm file lists, RECORD...)
     owned_files: dict[str, list[str]] = field(default_factory=dict)
+    # own_resolved()'s cache: in-tree directory -> its symlink-free path (None: missing)
+    _resolved_dirs: dict[str, str | None] = field(default_factory=dict, repr=False)
 
     def warn(self, source: str, message: str, path: str | None = None) -> None:
         self.notices.append(
@@ -33,6 +35,36 @@ class CatalogContext:
 
     def own(self, package: Package, paths: Iterable[str]) -> None:
         self.owned_files.setdefault(package.id, []).extend(paths)
+
+    def own_resolved(self, package: Package, paths: Iterable[str]) -> None:
+        """Like own(), for a package database's file list: directories resolved, dirs left out.
+
+        Package databases list the paths a package shipped ("/bin/ls"); on a merged-/usr
+        system the walker meets that file as "/usr/bin/ls". Resolving the parent (not the
+        file itself, so an owned symlink stays owned) makes owners match walked paths. A
+        path whose directory does not resolve is kept as listed. Entries that are
+        directories in the tree are skipped: many packages share them.
+        """
+        listed = list(paths)
+        # A listed path that is the directory of another listed path is a directory.
+        parents = {path.rpartition("/")[0] for path in listed}
+        resolved: list[str] = []
+        for path in listed:
+            parent, _, base = path.rpartition("/")
+            if not base or path in parents or "\0" in path:  # NUL: no such path exists
+                continue
+            parent = parent or "/"
+            if parent not in self._resolved_dirs:
+                self._resolved_dirs[parent] = self.tree.resolve(parent)
+            real = self._resolved_dirs[parent]
+            if real is None:
+                resolved.append(path)
+                continue
+            full = real.rstrip("/") + "/" + base
+            entry = self.tree.lstat(full)
+            if entry is None or entry.kind is not EntryKind.DIR:
+                resolved.append(full)
+        self.own(package, resolved)
 
 
 class Cataloger(Protocol):
@@ -77,4 +109,5 @@ def compile_patterns(patterns: Sequence[str]) -> re.Pattern[str]:
     """One anchored regex matching any of the globs (patterns start with "/" or "**/")."""
     if not patterns:
         return re.compile(r"(?!)")
-    return re.compile("|".join(f"(?:{glob_to_regex(p)})" for p in patterns) + r"\Z")
+    # The group makes "\Z" anchor every alternative, not only the last one.
+    return re.compile("(?:" + "|".join(f"(?:{glob_to_regex(p)})" for p in patterns) + r")\Z")

@@ -56,7 +56,7 @@ class DirectoryTree(Tree):
         try:
             st = os.lstat(real)
             link = os.readlink(real) if stat.S_ISLNK(st.st_mode) else None
-        except OSError:
+        except (OSError, ValueError):  # ValueError: an embedded NUL, so no such path
             return None
         return _entry(path, st, link)
 
@@ -93,6 +93,8 @@ class DirectoryTree(Tree):
         # O_NOFOLLOW: the path was resolved to a non-link; refuse if it changed since.
         try:
             fd = os.open(self._real(path), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except ValueError:
+            raise TreeError(f"{path!r}: not a valid path") from None
         except OSError as exc:
             raise TreeError(f"{path}: {exc.strerror}") from exc
         if not stat.S_ISREG(os.fstat(fd).st_mode):

@@ -1,0 +1,1 @@
+"""Tests of the rpmdb readers and the rpm cataloger."""

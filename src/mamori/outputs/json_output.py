@@ -1,0 +1,32 @@
+"""mamori's own JSON: the ScanReport as pydantic dumps it, with a schema version in front.
+
+The module is not called json.py so it cannot shadow the standard library's json. A
+consumer can load the document back with `ScanReport.model_validate` after removing
+`schema_version`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, ClassVar, TextIO
+
+from mamori.model import ScanReport
+from mamori.outputs import outputs
+
+# Bump when a field is renamed or removed (adding optional fields keeps the version).
+SCHEMA_VERSION = "1"
+
+
+def report_document(report: ScanReport) -> dict[str, Any]:
+    """The JSON-ready document: `schema_version` first, then the report's fields."""
+    return {"schema_version": SCHEMA_VERSION, **report.model_dump(mode="json")}
+
+
+@outputs.register("json")
+class JsonOutput:
+    name: ClassVar[str] = "json"
+    description: ClassVar[str] = "the full scan report as JSON (mamori's own schema)"
+
+    def render(self, report: ScanReport, out: TextIO) -> None:
+        json.dump(report_document(report), out, indent=2, ensure_ascii=False)
+        out.write("\n")

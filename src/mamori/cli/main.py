@@ -5,7 +5,9 @@ from __future__ import annotations
 import typer
 
 from mamori import __version__
+from mamori.cli.db import db_app
 from mamori.cli.doctor import doctor
+from mamori.cli.scan import sbom, scan_app
 
 app = typer.Typer(
     name="mamori",
@@ -30,6 +32,9 @@ def _root(
     """mamori: know what runs, what is vulnerable and what is misconfigured."""
 
 
+app.add_typer(scan_app, name="scan")
+app.command("sbom")(sbom)
+app.add_typer(db_app, name="db")
 app.command()(doctor)
 
 

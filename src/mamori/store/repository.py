@@ -169,7 +169,7 @@ class Store:
                 or_(FindingRow.asset_key == asset_key, FindingRow.scope_key == asset_key)
             )
         if status is not None:
-            wanted = [status] if isinstance(status, FindingStatus) else list(status)
+            wanted = [status] if isinstance(status, str) else list(status)
             query = query.where(FindingRow.status.in_([str(s) for s in wanted]))
         if kind is not None:
             query = query.where(FindingRow.kind == str(kind))

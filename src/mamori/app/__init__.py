@@ -1,0 +1,1 @@
+"""Use cases that compose the layers below (sources, sbom, vuln, store, outputs)."""

@@ -1,0 +1,98 @@
+"""Shared CLI plumbing: progress on stderr, rendering to -o/stdout, exit codes, errors."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import NoReturn
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from mamori.model import ScanReport, Severity
+from mamori.outputs import outputs
+from mamori.registry import RegistryError
+
+err_console = Console(stderr=True)
+
+EXIT_OK = 0
+EXIT_FAIL_ON = 1
+EXIT_ERROR = 2
+
+
+def fail(message: str) -> NoReturn:
+    err_console.print(f"[red]error:[/red] {message}", highlight=False)
+    raise typer.Exit(EXIT_ERROR)
+
+
+def check_format(name: str) -> str:
+    try:
+        outputs.get(name)
+    except RegistryError as exc:
+        raise typer.BadParameter(str(exc).strip("\"'")) from None
+    return name
+
+
+def parse_severity(value: str | None) -> Severity | None:
+    if value is None:
+        return None
+    severity = Severity.parse(value)
+    if severity is Severity.UNKNOWN and value.strip().lower() != "unknown":
+        names = ", ".join(s.value for s in Severity)
+        raise typer.BadParameter(f"unknown severity {value!r} (one of: {names})")
+    return severity
+
+
+@contextmanager
+def progress_bar(enabled: bool) -> Iterator[Callable[[str, int], None] | None]:
+    """A transient spinner on stderr; yields a (phase, count) callback or None."""
+    if not enabled or not err_console.is_terminal:
+        yield None
+        return
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TextColumn("{task.completed:>8,.0f}"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("starting", total=None)
+
+        def update(phase: str, count: int) -> None:
+            bar.update(task, description=phase, completed=count)
+
+        yield update
+
+
+def render(report: ScanReport, fmt: str, output: Path | None) -> None:
+    renderer = outputs.get(fmt)()
+    if output is None:
+        renderer.render(report, sys.stdout)
+        return
+    if output.exists() and not output.is_file():
+        # A device or FIFO (/dev/null, a pipe): write through it, never replace it.
+        with output.open("w", encoding="utf-8") as fh:
+            renderer.render(report, fh)
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    # Write beside the target, then rename: a failed render never leaves half a report.
+    tmp = output.with_name(f".{output.name}.{os.getpid()}.tmp")
+    try:
+        with tmp.open("w", encoding="utf-8") as fh:
+            renderer.render(report, fh)
+        tmp.replace(output)
+    finally:
+        tmp.unlink(missing_ok=True)
+    err_console.print(f"wrote {fmt} to {output}", highlight=False)
+
+
+def exit_code(report: ScanReport, fail_on: Severity | None) -> int:
+    if fail_on is None:
+        return EXIT_OK
+    hit = any(m.severity.rank >= fail_on.rank for m in report.matches)
+    return EXIT_FAIL_ON if hit else EXIT_OK

@@ -9,12 +9,14 @@ SRC = Path(__file__).resolve().parents[2] / "src" / "mamori"
 
 # package -> packages of mamori it must never import
 FORBIDDEN = {
-    "model": ("sources", "sbom", "vuln", "store", "outputs", "cli", "host"),
-    "sources": ("sbom", "vuln", "store", "outputs", "cli"),
-    "sbom": ("vuln", "store", "outputs", "cli"),
-    "vuln": ("store", "outputs", "cli"),
-    "outputs": ("store", "cli"),
-    "store": ("outputs", "cli"),
+    "model": ("sources", "sbom", "vuln", "store", "outputs", "cli", "host", "app"),
+    "sources": ("sbom", "vuln", "store", "outputs", "cli", "app"),
+    "sbom": ("vuln", "store", "outputs", "cli", "app"),
+    "vuln": ("store", "outputs", "cli", "app"),
+    "outputs": ("store", "cli", "app"),
+    "store": ("outputs", "cli", "app"),
+    "app": ("cli",),
+    "host": ("sources", "sbom", "vuln", "store", "outputs", "cli", "app"),
 }
 
 
@@ -46,3 +48,18 @@ def test_python_files_stay_small() -> None:
         if (n := len(p.read_text().splitlines())) > 500
     ]
     assert not big, big
+
+
+def test_every_registry_loads_and_names_its_plugins() -> None:
+    from mamori.outputs import outputs
+    from mamori.sbom.cataloger import catalogers
+    from mamori.vuln.versions import ECOSYSTEM_SCHEMES, schemes
+
+    assert {"table", "json", "sarif", "cyclonedx", "spdx"} <= set(outputs.names())
+    for name, cls in catalogers.items():
+        assert cls.name == name, f"cataloger {cls.__name__} registered as {name}"
+        assert cls.patterns or cls.wants_executables, name
+    for scheme in set(ECOSYSTEM_SCHEMES.values()) | {"generic"}:
+        assert scheme in schemes, scheme
+    for name, out in outputs.items():
+        assert out.name == name

@@ -145,3 +145,21 @@ def test_bad_targets_give_clear_errors(tmp_path: Path) -> None:
     result = runner.invoke(app, ["scan", "image", str(junk), "--offline"])
     assert result.exit_code == 2
     assert "error" in result.output.lower()
+
+
+def test_unreachable_advisory_source_is_reported_as_offline(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import socket
+
+    with socket.socket() as sock:  # a loopback port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setenv("MAMORI_OSV_URL", f"http://127.0.0.1:{port}")
+    code, out = invoke("scan", "fs", str(targets.old_venv()), "-f", "json", "--no-store")
+    assert code == 0
+    report = json.loads(out)
+    messages = [n["message"] for n in report["notices"]]
+    assert any(m.startswith("offline: could not reach") for m in messages), messages
+    assert report["database"] is None
+    assert len(report["sbom"]["packages"]) == 13

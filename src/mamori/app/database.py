@@ -65,17 +65,24 @@ def prepare(
                 )
             for err in failed[:3] if len(failed) < len(report.feeds) else ():
                 notices.append(_notice(NoticeLevel.WARNING, f"advisory update: {err}"))
+    hint = "Run `mamori db update` online or `mamori db import PATH`."
     try:
-        return VulnDb.open(readonly=True)
+        db = VulnDb.open(readonly=True)
     except VulnDbError as exc:
+        notices.append(
+            _notice(NoticeLevel.WARNING, f"no advisory database ({exc}); inventory only. {hint}")
+        )
+        return None
+    if describe(db).advisories == 0:
+        db.close()
         notices.append(
             _notice(
                 NoticeLevel.WARNING,
-                f"no advisory database ({exc}); showing the inventory only. "
-                "Run `mamori db update` online or `mamori db import PATH`.",
+                f"the advisory database {db.path} is empty; inventory only. {hint}",
             )
         )
         return None
+    return db
 
 
 def describe(db: VulnDb) -> DatabaseInfo:

@@ -249,9 +249,18 @@ def _findings(console: Console, findings: tuple[Finding, ...]) -> None:
     console.print()
 
 
+LEVEL_RANK = {NoticeLevel.INFO: 0, NoticeLevel.WARNING: 1, NoticeLevel.ERROR: 2}
+
+
 def _notices(console: Console, report: ScanReport) -> None:
     console.print(Text("Notices", style="bold"))
-    for notice in report.notices[:MAX_NOTICES]:
+    # Most severe first; among equals, the scan's own (database, suppression) before the
+    # per-file ones, so "offline" is never hidden behind a hundred skipped files.
+    ordered = sorted(
+        report.notices,
+        key=lambda n: (-LEVEL_RANK[n.level], not n.source.startswith("app.")),
+    )
+    for notice in ordered[:MAX_NOTICES]:
         line = Text(f"{notice.level.value.upper():8}", style=NOTICE_STYLE[notice.level])
         line.append(clean_text(f"[{notice.source}] {notice.message}"))
         if notice.path:

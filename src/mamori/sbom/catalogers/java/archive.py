@@ -11,7 +11,7 @@ import io
 import posixpath
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 from mamori.model import Location, Package, PackageType
@@ -46,9 +46,13 @@ class _Scan:
     ctx: CatalogContext
     budget: Budget
     layer: str | None
+    warned: set[str] = field(default_factory=set)
 
     def warn(self, message: str, where: str) -> None:
-        self.ctx.warn(SOURCE, message, where)
+        """Warn once per message per file on disk: a limit hit 10,000 times is one notice."""
+        if message not in self.warned:
+            self.warned.add(message)
+            self.ctx.warn(SOURCE, message, where)
 
 
 def _is_archive(name: str) -> bool:

@@ -3,6 +3,8 @@ from its ecosystems, never raising, deterministic, and fast enough to be called 
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -49,6 +51,37 @@ def test_hostile_inputs(name: str) -> None:
         assert isinstance(scheme.is_valid(a), bool)
         for b in hostile:
             assert sign(scheme.compare(a, b)) == -sign(scheme.compare(b, a))
+
+
+# Shapes that make backtracking regular expressions, big-int arithmetic or recursion
+# blow up; a package can declare any of them as its version.
+_N = 20_000
+_LONG = [
+    " " * _N + "x",
+    "1.2.3" + "1" * _N + "!",
+    "v1.2.3-" + "1." * _N + "!",
+    "1-" + "a" * _N + "!",
+    "#." * _N,
+    "a1" * _N,
+    "-" * _N,
+    "1.0" + "-r1" * _N,
+    "1" + "_p1" * _N,
+    "1.2.3-" + "0a." * _N + "!",
+    "1" + ".a1" * _N + "!",
+    "dev-" * _N,
+]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_long_hostile_inputs_cost_linear_time(name: str) -> None:
+    scheme = schemes.get(name)
+    for version in _LONG:
+        start = time.perf_counter()
+        scheme.compare(version, version + "1")
+        scheme.compare(version, "1.0")
+        scheme.is_valid(version)
+        elapsed = time.perf_counter() - start
+        assert elapsed < 3.0, f"{name}: {elapsed:.1f} s on {version[:20]!r}..."
 
 
 def test_generic_orders_digit_and_letter_runs() -> None:

@@ -21,7 +21,7 @@ from tests.vuln.versions.strategies import dpkg_versions, garbage
 
 DPKG = schemes.get("dpkg")
 ORACLE = "dpkg --compare-versions"
-SLOW = oracle_settings(10)
+SLOW = oracle_settings(15)
 
 
 def test_known_orderings() -> None:

@@ -100,7 +100,8 @@ def tokens(version: str) -> tuple[Token, ...]:
             value, follow = start - pos, DIGIT
         elif kind in (DIGIT, DIGIT_OR_ZERO, SUFFIX_NO, REVISION_NO):
             while pos < len(text) and 48 <= text[pos] <= 57:
-                value = value * 10 + text[pos] - 48
+                if pos - start < _MAX_DIGITS:  # beyond that the token is invalid anyway
+                    value = value * 10 + text[pos] - 48
                 pos += 1
             if pos - start >= _MAX_DIGITS:
                 out.append((-1, INVALID))

@@ -3,15 +3,16 @@
 Composer first normalises a version ("v1.2" -> "1.2.0.0", "1.0.0-beta.2" ->
 "1.0.0.0-beta2", "2.1.x-dev" -> "2.1.9999999.9999999-dev", "dev-main" stays a branch)
 and then orders normalised versions with PHP's `version_compare`, which gives the
-stabilities dev < alpha < beta < RC < stable < patch. The normalisation is
-`normalize.py`'s; the comparison is a faithful port of PHP's C implementation,
-including its treatment of odd strings, so strings Composer refuses are still ordered
-deterministically (by version_compare on the raw text, below every valid version).
+stabilities dev < alpha < beta < RC < stable < patch. The normalisation is in
+`_composer_normalize`; the comparison reimplements PHP's algorithm, odd strings
+included (and is checked against php itself), so strings Composer refuses are still
+ordered deterministically: by version_compare on the raw text, below every valid one.
 
 Composer itself never orders two different branches ("dev-main", "dev-feature"); here
-they are equal to each other under version_compare and are then told apart by name,
-so the order stays total. Refused strings that version_compare finds equal, or orders
-inconsistently (it says "1." < "1." both ways round), are told apart by their bytes.
+they are equal to each other under version_compare and are then told apart by name.
+Refused strings that version_compare finds equal, or orders inconsistently (it says
+"1." < "1." both ways round), are told apart by their bytes, so `compare` stays
+antisymmetric; on such junk it need not be transitive, no more than PHP is.
 """
 
 from __future__ import annotations

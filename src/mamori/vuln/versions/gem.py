@@ -21,11 +21,11 @@ from mamori.vuln.versions.generic import compare_keys, natural_key, number_key
 
 NAME = "gem"
 
-# Ruby's \s is [ \t\r\n\f\v]; (?>...) is atomic in both Ruby and Python >= 3.11.
+# Gem::Version::ANCHORED_VERSION_PATTERN is this between optional white space (Ruby's
+# \s: [ \t\r\n\f\v]), which is stripped first rather than matched, to stay linear.
+_WHITESPACE = " \t\r\n\f\v"
 _CORRECT = re.compile(
-    r"[ \t\r\n\f\v]*"
-    r"([0-9]+(?>\.[0-9a-zA-Z]+)*(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?)?"
-    r"[ \t\r\n\f\v]*"
+    r"(?:[0-9]++(?:\.[0-9a-zA-Z]++)*+(?:-[0-9A-Za-z-]++(?:\.[0-9A-Za-z-]++)*+)?)?"
 )
 _SEGMENT = re.compile(r"[0-9]+|[a-zA-Z]+")
 
@@ -43,9 +43,10 @@ def _drop_trailing_zeros(segments: list[Segment]) -> list[Segment]:
 @version_cache
 def canonical_segments(version: str) -> tuple[Segment, ...] | None:
     """Gem::Version#canonical_segments, or None if Gem::Version.new would refuse it."""
-    if not _CORRECT.fullmatch(version):
+    text = version.strip(_WHITESPACE)
+    if not _CORRECT.fullmatch(text):
         return None
-    text = version.strip(" \t\r\n\f\v\0").replace("-", ".pre.")
+    text = text.replace("-", ".pre.")
     segments: list[Segment] = [
         number_key(s) if s.isdigit() else s for s in _SEGMENT.findall(text or "0")
     ]

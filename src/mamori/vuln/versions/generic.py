@@ -17,6 +17,7 @@ from mamori.vuln.versions._cache import version_cache
 NAME = "generic"
 
 _RUNS = re.compile(r"[0-9]+|[^\W\d_]+")
+_VALID = re.compile(r"[A-Za-z]*[0-9][0-9A-Za-z.+_~-]*")
 
 # A run: (0, word) or (1, digit count, digits); the kind decides before values of
 # different types meet.
@@ -34,15 +35,11 @@ def natural_key(version: str) -> tuple[Run, ...]:
     """The ordering key of any string: its digit and letter runs, separators dropped."""
     runs: list[Run] = []
     for run in _RUNS.findall(version):
-        if run.isdigit():
+        if run[0] in "0123456789":  # not str.isdigit(): "²" is a letter run here
             runs.append((1, *number_key(run)))
         else:
             runs.append((0, run.casefold()))
     return tuple(runs)
-
-
-def sign(value: int) -> int:
-    return (value > 0) - (value < 0)
 
 
 def compare_keys(a: tuple[object, ...], b: tuple[object, ...]) -> int:
@@ -64,7 +61,5 @@ class GenericScheme:
         """Valid when it holds at least one digit run and nothing but runs and . - + _ ~."""
         return bool(_VALID.fullmatch(version))
 
-
-_VALID = re.compile(r"[A-Za-z]*[0-9][0-9A-Za-z.+_~-]*")
 
 GENERIC = schemes.register(NAME)(GenericScheme())

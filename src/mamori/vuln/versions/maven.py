@@ -37,7 +37,7 @@ _ALIASES = {"ga": "", "final": "", "release": "", "cr": "rc"}
 _SHORT = {"a": "alpha", "b": "beta", "m": "milestone"}
 _RELEASE_INDEX = "5".encode("utf-16-be")  # the comparable form of "" (index 5)
 MAX_DEPTH = 100
-_VALID = re.compile(r"[A-Za-z0-9]+(?:[.\-_+]?[A-Za-z0-9]+)*")
+_VALID = re.compile(r"[A-Za-z0-9]++(?:[.\-_+][A-Za-z0-9]++)*+")
 
 # (kind, value): value a `number_key` for numbers, the comparable qualifier (UTF-16
 # bytes) for words, a tuple of items for lists (a list while parsing).

@@ -61,9 +61,9 @@ def prerelease_key(prerelease: str | None) -> tuple[object, ...]:
 def parse(version: str) -> tuple[Key, bool]:
     """(key, strictly valid); key (1, major, minor, patch, pre) or (0, natural key)."""
     text = version.strip(_JS_SPACE)
-    strict = _STRICT.fullmatch(text)
-    match = strict or _LOOSE.fullmatch(text)
-    if match is None or len(version) > MAX_LENGTH:
+    strict = _STRICT.fullmatch(text) if len(version) <= MAX_LENGTH else None
+    match = strict or (_LOOSE.fullmatch(text) if len(version) <= MAX_LENGTH else None)
+    if match is None:
         return (0, natural_key(version), 0, 0, 0), False
     major, minor, patch = (int(match.group(i)) for i in (1, 2, 3))
     valid = strict is not None and max(major, minor, patch) <= MAX_SAFE_INTEGER

@@ -109,6 +109,7 @@ def main() -> None:
         ("go binaries", str(targets.go_binaries()), f"dir:{targets.go_binaries()}"),
     ]
     print(f"{'target':26s} {'ecosystem':9s} {'both':>5s} {'syft':>5s} {'mamori':>6s} {'agree':>7s}")
+    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     for label, mamori_target, syft_target in cases:
         theirs = syft_pairs(syft_target, env)
         ours = mamori_pairs(mamori_target, env)
@@ -120,11 +121,21 @@ def main() -> None:
             union = len(a | b)
             pct = 100.0 * both / union if union else 100.0
             print(f"{label:26s} {eco:9s} {both:5d} {len(a):5d} {len(b):6d} {pct:6.1f}%")
+            for i, n in enumerate((both, len(a), len(b), union)):
+                totals[eco][i] += n
             if args.details:
                 for name, version in sorted(a - b):
                     print(f"    only syft:   {name} {version}")
                 for name, version in sorted(b - a):
                     print(f"    only mamori: {name} {version}")
+    print_totals(totals)
+
+
+def print_totals(totals: dict[str, list[int]]) -> None:
+    print("\nper ecosystem, all targets: both / syft / mamori / agreement (both / either)")
+    for eco, (both, theirs, ours, union) in sorted(totals.items()):
+        pct = 100.0 * both / union if union else 100.0
+        print(f"  {eco:9s} {both:5d} {theirs:5d} {ours:6d} {pct:6.1f}%")
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 from collections import defaultdict
 from pathlib import Path
 
@@ -56,6 +57,21 @@ def mariner_root() -> Path:
             'NAME="Common Base Linux Mariner"\nID=mariner\nVERSION_ID="2.0"\n'
         )
     return root
+
+
+def usr_go_binaries() -> Path:
+    """Every Go executable this machine has in /usr (Debian-built: podman, runc, ...)."""
+    out = BENCH_CACHE / "go-usr"
+    if not out.is_dir():
+        out.mkdir(parents=True)
+        for folder in ("/usr/bin", "/usr/sbin", "/usr/lib/podman"):
+            for path in sorted(Path(folder).glob("*")) if Path(folder).is_dir() else ():
+                if path.is_symlink() or not path.is_file():
+                    continue
+                probe = subprocess.run(["go", "version", str(path)], capture_output=True, text=True)
+                if ": go1" in probe.stdout:
+                    shutil.copy2(path, out / path.name)
+    return out
 
 
 def syft_pairs(target: str, env: dict[str, str]) -> Pairs:
@@ -107,6 +123,7 @@ def main() -> None:
         ("npm tree", str(targets.npm_tree()), f"dir:{targets.npm_tree()}"),
         ("java jars", str(targets.java_jars()), f"dir:{targets.java_jars()}"),
         ("go binaries", str(targets.go_binaries()), f"dir:{targets.go_binaries()}"),
+        ("go binaries of /usr", str(usr_go_binaries()), f"dir:{usr_go_binaries()}"),
     ]
     print(f"{'target':26s} {'ecosystem':9s} {'both':>5s} {'syft':>5s} {'mamori':>6s} {'agree':>7s}")
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])

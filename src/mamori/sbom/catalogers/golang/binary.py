@@ -16,6 +16,7 @@ from mamori.sbom.cataloger import CatalogContext, catalogers
 from mamori.sbom.catalogers._elf import ElfError, open_elf
 from mamori.sbom.catalogers.golang._package import DEVEL, go_package, stdlib_package
 from mamori.sbom.catalogers.golang.buildinfo import BuildInfoError, read_raw_buildinfo
+from mamori.sbom.catalogers.golang.linker import linker_version
 from mamori.sbom.catalogers.golang.modinfo import GoBuildInfo, GoModule, parse_modinfo
 from mamori.sources.tree import TreeError
 
@@ -59,12 +60,13 @@ def read_buildinfo(ctx: CatalogContext, path: str) -> GoBuildInfo | None:
     return parse_modinfo(raw.go_version, raw.modinfo)
 
 
-def main_version(info: GoBuildInfo) -> tuple[str, str]:
+def main_version(info: GoBuildInfo, linker: str | None = None) -> tuple[str, str]:
     """(version, where it came from) for the main module.
 
     `go build` records "(devel)" for the main module unless it was built with
     `go install mod@version`; like syft, fall back to a semantic version set through
-    -ldflags "-X ...version=1.2.3", then to a pseudo-version made from the VCS stamp.
+    -ldflags "-X ...version=1.2.3", then to the -X value the linker put beside the Go
+    version string (`linker`, see linker.py), then to a pseudo-version from the VCS stamp.
     """
     recorded = info.main.version if info.main else DEVEL
     if recorded and recorded != DEVEL:
@@ -72,6 +74,8 @@ def main_version(info: GoBuildInfo) -> tuple[str, str]:
     match = _LDFLAGS_VERSION.search(info.setting("-ldflags") or "")
     if match:
         return "v" + match.group(1), "ldflags"
+    if linker:
+        return linker, "linker-strings"
     revision, stamp = info.setting("vcs.revision"), info.setting("vcs.time")
     if revision and stamp:
         try:
@@ -82,14 +86,16 @@ def main_version(info: GoBuildInfo) -> tuple[str, str]:
     return DEVEL, "buildinfo"
 
 
-def packages_for(info: GoBuildInfo, location: Location, cataloger: str = NAME) -> Iterator[Package]:
+def packages_for(
+    info: GoBuildInfo, location: Location, cataloger: str = NAME, linker: str | None = None
+) -> Iterator[Package]:
     """Dependencies, main module and stdlib of one binary."""
     base = {"go_version": info.go_version, "main_module": info.main.path if info.main else ""}
     for dep in info.deps:
         yield from _module(dep, location, cataloger, base)
     main_path = info.main.path if info.main else info.path
     if main_path:
-        version, source = main_version(info)
+        version, source = main_version(info, linker)
         settings = {f"build.{k}": v[:500] for k, v in info.settings if k in _BUILD_KEYS}
         meta = {
             **base,
@@ -158,4 +164,10 @@ class GoBinaryCataloger:
                 continue
             for problem in info.problems[:5]:
                 ctx.warn(f"sbom.{NAME}", f"module info: {problem}", real)
-            yield from packages_for(info, Location(path=real))
+            linker = None
+            if main_version(info)[0] == DEVEL and (info.main or info.path):
+                try:
+                    linker = linker_version(ctx.tree, real, info.go_version)
+                except (TreeError, OSError) as exc:
+                    ctx.warn(f"sbom.{NAME}", f"cannot read the binary: {exc}", real)
+            yield from packages_for(info, Location(path=real), linker=linker)

@@ -102,6 +102,12 @@ def lockfiles_target() -> Path:
         raise
 
 
+def split_root(packages: list[Package]) -> tuple[list[Package], list[Package]]:
+    """(the scanned projects themselves, their dependencies)."""
+    roots = [p for p in packages if p.metadata.get("relationship") == "root"]
+    return roots, [p for p in packages if p.metadata.get("relationship") != "root"]
+
+
 def by_location(packages: list[Package]) -> dict[str, set[tuple[str, str]]]:
     out: dict[str, set[tuple[str, str]]] = {}
     for p in packages:
@@ -112,23 +118,28 @@ def by_location(packages: list[Package]) -> dict[str, set[tuple[str, str]]]:
 @pytest.mark.slow
 def test_npm_tree_lockfile_matches_npm_ls_package_lock_only() -> None:
     project = npm_tree()
-    packages, notices = catalog(project, "npm-declared")
+    everything, notices = catalog(project, "npm-declared")
     assert notices == []
+    roots, packages = split_root(everything)
     assert name_versions(packages) == npm_ls(project, "--package-lock-only")
     assert len(packages) == 55
     assert all(p.metadata["declared"] == "true" for p in packages)
+    manifest = json.loads((project / "package.json").read_text())
+    assert [(r.name, r.version) for r in roots] == [(manifest["name"], manifest["version"])]
 
 
 @pytest.mark.slow
 def test_installed_and_declared_are_reported_separately() -> None:
     """Like syft's package and lock catalogers: each package once per evidence location."""
     project = npm_tree()
-    packages, _ = catalog(project, "npm-installed", "npm-declared")
+    everything, _ = catalog(project, "npm-installed", "npm-declared")
+    roots, packages = split_root(everything)
     installed = [p for p in packages if p.cataloger == "npm-installed"]
     declared = [p for p in packages if p.cataloger == "npm-declared"]
     assert name_versions(installed) == name_versions(declared)
     assert len({p.id for p in packages}) == len(packages) == 110
     assert {p.locations[0].path for p in declared} == {"/package-lock.json"}
+    assert [r.locations[0].path for r in roots] == ["/package.json"]
 
 
 @pytest.mark.slow
@@ -137,8 +148,10 @@ def test_every_real_lockfile_format_matches_npm_ls() -> None:
     expected = npm_ls(target / "npm", "--package-lock-only")
     assert len(expected) > 70
     assert ("lodash", "4.17.21") in expected and ("@babel/code-frame", "7.10.4") in expected
-    packages, notices = catalog(target, "npm-declared")
+    everything, notices = catalog(target, "npm-declared")
     assert notices == []
+    roots, packages = split_root(everything)
+    assert all(r.locations[0].path.endswith("/package.json") for r in roots)
     got = by_location(packages)
     assert set(got) == set(LOCKFILES)
     for path in LOCKFILES:
@@ -221,3 +234,27 @@ def test_lockfiles_inside_node_modules_are_skipped() -> None:
 )
 def test_split_spec(spec: str, expected: tuple[str, str]) -> None:
     assert split_spec(spec) == expected
+
+
+def test_lockfile_project_is_reported_as_root_and_never_matched(tmp_path: Path) -> None:
+    from mamori.model import Sbom
+    from mamori.sbom.build import build_sbom
+    from mamori.sources.directory import DirectoryTree
+    from mamori.vuln.match.ecosystems import UnmappedError, queries_for
+
+    # The project is named like a public package with known advisories.
+    (tmp_path / "package.json").write_text('{"name": "lodash", "version": "4.17.15"}')
+    (tmp_path / "package-lock.json").write_text(
+        '{"name": "lodash", "version": "4.17.15", "lockfileVersion": 3, "packages": {'
+        '"": {"name": "lodash", "version": "4.17.15"},'
+        '"node_modules/minimist": {"version": "1.2.0"}}}'
+    )
+    sbom, _ = build_sbom(DirectoryTree(tmp_path), only=["npm-declared"])
+    by_name = {p.name: p for p in sbom.packages}
+    assert set(by_name) == {"lodash", "minimist"}
+    assert by_name["lodash"].metadata["relationship"] == "root"
+    assert by_name["lodash"].locations[0].path == "/package.json"
+    assert "relationship" not in by_name["minimist"].metadata
+    with pytest.raises(UnmappedError):
+        queries_for(by_name["lodash"], Sbom().distro)
+    assert queries_for(by_name["minimist"], None)

@@ -58,6 +58,10 @@ def queries_for(package: Package, distro: Distro | None) -> list[Query]:
     """The lookups for one package; raises UnmappedError when there is nothing to look up."""
     if not package.version or package.version in ("(devel)", "UNKNOWN"):
         raise UnmappedError(f"{package.type} packages without a version cannot be matched")
+    if package.metadata.get("relationship") == "root":
+        # The scanned project itself (e.g. the package.json beside a lockfile): the
+        # user's own code, which a public advisory of the same name does not describe.
+        raise UnmappedError("the scanned projects themselves are not looked up")
     base = _LANGUAGE.get(package.type)
     if base is not None:
         name = _language_name(package)

@@ -23,6 +23,19 @@ from mamori.sbom.catalogers.npm._common import licenses_of, npm_purl, valid_name
 MAX_PACKAGE_JSON = 16 * 1024 * 1024
 
 
+def read_package_json(ctx: CatalogContext, path: str, source: str) -> dict[str, object] | None:
+    """A package.json as a JSON object; None (with a warning) when it is not one."""
+    try:
+        doc = json.loads(ctx.tree.read_bytes(path, MAX_PACKAGE_JSON))
+    except (OSError, ValueError, RecursionError) as exc:
+        ctx.warn(source, f"unreadable package.json: {exc}", path)
+        return None
+    if not isinstance(doc, dict):
+        ctx.warn(source, "package.json is not an object", path)
+        return None
+    return doc
+
+
 def package_dir_name(path: str) -> str | None:
     """The name a node_modules path installs `path`'s package under, or None if the
     package.json is not at a package root."""
@@ -73,13 +86,8 @@ class NpmInstalledCataloger:
 
     def _one(self, ctx: CatalogContext, path: str, dir_name: str) -> Package | None:
         source = f"sbom.{self.name}"
-        try:
-            doc = json.loads(ctx.tree.read_bytes(path, MAX_PACKAGE_JSON))
-        except (OSError, ValueError, RecursionError) as exc:
-            ctx.warn(source, f"unreadable package.json: {exc}", path)
-            return None
-        if not isinstance(doc, dict):
-            ctx.warn(source, "package.json is not an object", path)
+        doc = read_package_json(ctx, path, source)
+        if doc is None:
             return None
         if doc.get("private") is True:
             return None  # a workspace root or local project: not a published package

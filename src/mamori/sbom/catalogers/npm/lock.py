@@ -6,6 +6,10 @@ files) are independent, so a project with both yields each package twice, once p
 location, the lockfile copy marked ``declared``. Within one lockfile a name@version is
 reported once, however many install paths hold it.
 
+The project that owns the lockfile (its sibling package.json) is reported too, marked
+``relationship=root``: it belongs in the SBOM (as syft and Trivy list it), but it is the
+user's own code, so the matcher does not look it up in public advisories.
+
 Lockfiles below node_modules are skipped: they were published inside a dependency and
 describe its development setup, not what is installed here.
 """
@@ -23,7 +27,10 @@ from mamori.sbom.catalogers.npm._common import (
     Declared,
     LockfileError,
     declared_package,
+    is_semver,
+    valid_name,
 )
+from mamori.sbom.catalogers.npm.installed import read_package_json
 from mamori.sbom.catalogers.npm.package_lock import parse_package_lock
 from mamori.sbom.catalogers.npm.pnpm_lock import parse_pnpm_lock
 from mamori.sbom.catalogers.npm.yarn_lock import parse_yarn_lock
@@ -65,7 +72,26 @@ class NpmDeclaredCataloger:
         if len(problems) > 100:
             ctx.warn(source, f"{len(problems) - 100} more problems not shown", path)
         seen: set[tuple[str, str]] = set()
+        root = _root_project(ctx, path)
+        if root is not None:
+            seen.add((root.name, root.version))
+            yield root
         for entry in entries:
             if (entry.name, entry.version) not in seen:
                 seen.add((entry.name, entry.version))
                 yield declared_package(entry, path, self.name, fmt)
+
+
+def _root_project(ctx: CatalogContext, lockfile: str) -> Package | None:
+    """The project the lockfile belongs to, from the package.json beside it."""
+    manifest = posixpath.join(posixpath.dirname(lockfile), "package.json")
+    if not ctx.tree.is_file(manifest):
+        return None
+    doc = read_package_json(ctx, manifest, f"sbom.{NpmDeclaredCataloger.name}")
+    if doc is None:
+        return None
+    name, version = doc.get("name"), doc.get("version")
+    if not valid_name(name) or not is_semver(version):
+        return None
+    entry = Declared(name=name, version=version, metadata={"relationship": "root"})
+    return declared_package(entry, manifest, NpmDeclaredCataloger.name, "package.json")

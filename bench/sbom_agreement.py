@@ -137,7 +137,7 @@ def main() -> None:
             both = len(a & b)
             union = len(a | b)
             pct = 100.0 * both / union if union else 100.0
-            print(f"{label:26s} {eco:9s} {both:5d} {len(a):5d} {len(b):6d} {pct:6.1f}%")
+            print(f"{label:26s} {eco:9s} {both:5d} {len(a):5d} {len(b):6d} {pct:7.2f}%")
             for i, n in enumerate((both, len(a), len(b), union)):
                 totals[eco][i] += n
             if args.details:
@@ -152,7 +152,7 @@ def print_totals(totals: dict[str, list[int]]) -> None:
     print("\nper ecosystem, all targets: both / syft / mamori / agreement (both / either)")
     for eco, (both, theirs, ours, union) in sorted(totals.items()):
         pct = 100.0 * both / union if union else 100.0
-        print(f"  {eco:9s} {both:5d} {theirs:5d} {ours:6d} {pct:6.1f}%")
+        print(f"  {eco:9s} {both:5d} {theirs:5d} {ours:6d} {pct:7.2f}%")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import typer
@@ -89,22 +90,6 @@ def _request(
     )
 
 
-@scan_app.command("fs")
-def scan_fs(
-    path: str = typer.Argument(..., help="A directory, mounted root filesystem or snapshot."),
-    fmt: str = FORMAT,
-    output: Path | None = OUTPUT,
-    fail_on: str | None = FAIL_ON,
-    ignore_file: Path | None = IGNORE,
-    vex: list[Path] = VEX,
-    offline: bool = OFFLINE,
-    no_store: bool = NO_STORE,
-) -> None:
-    """Scan a directory tree (symlinks never leave it)."""
-    request = _request(TargetKind.FS, path, ignore_file, vex, offline)
-    _run(request, fmt, output, fail_on, no_store)
-
-
 @scan_app.command("image")
 def scan_image(
     image: str = typer.Argument(
@@ -129,36 +114,48 @@ def scan_image(
     _run(request, fmt, output, fail_on, no_store)
 
 
-@scan_app.command("sbom")
-def scan_sbom(
-    sbom: str = typer.Argument(..., help="A CycloneDX or SPDX JSON file."),
-    fmt: str = FORMAT,
-    output: Path | None = OUTPUT,
-    fail_on: str | None = FAIL_ON,
-    ignore_file: Path | None = IGNORE,
-    vex: list[Path] = VEX,
-    offline: bool = OFFLINE,
-    no_store: bool = NO_STORE,
-) -> None:
-    """Match the packages of an existing SBOM."""
-    request = _request(TargetKind.SBOM, sbom, ignore_file, vex, offline)
-    _run(request, fmt, output, fail_on, no_store)
+def _plain_command(kind: TargetKind, target: object, doc: str) -> Callable[..., None]:
+    """A scan command whose only own parameter is its target (fs, sbom, host)."""
+
+    def command(
+        target: str = target,  # type: ignore[assignment]  # a typer.Argument
+        fmt: str = FORMAT,
+        output: Path | None = OUTPUT,
+        fail_on: str | None = FAIL_ON,
+        ignore_file: Path | None = IGNORE,
+        vex: list[Path] = VEX,
+        offline: bool = OFFLINE,
+        no_store: bool = NO_STORE,
+    ) -> None:
+        _run(_request(kind, target, ignore_file, vex, offline), fmt, output, fail_on, no_store)
+
+    command.__doc__ = doc
+    return command
 
 
-@scan_app.command("host")
-def scan_host(
-    root: str = typer.Argument("/", help="The host's root (default /)."),
-    fmt: str = FORMAT,
-    output: Path | None = OUTPUT,
-    fail_on: str | None = FAIL_ON,
-    ignore_file: Path | None = IGNORE,
-    vex: list[Path] = VEX,
-    offline: bool = OFFLINE,
-    no_store: bool = NO_STORE,
-) -> None:
-    """Scan this machine's filesystem and packages (skips /proc, /sys, /dev, /tmp...)."""
-    request = _request(TargetKind.HOST, root, ignore_file, vex, offline)
-    _run(request, fmt, output, fail_on, no_store)
+for _name, _kind, _target, _doc in (
+    (
+        "fs",
+        TargetKind.FS,
+        typer.Argument(
+            ..., metavar="PATH", help="A directory, mounted root filesystem or snapshot."
+        ),
+        "Scan a directory tree (symlinks never leave it).",
+    ),
+    (
+        "sbom",
+        TargetKind.SBOM,
+        typer.Argument(..., metavar="SBOM", help="A CycloneDX or SPDX JSON file."),
+        "Match the packages of an existing SBOM.",
+    ),
+    (
+        "host",
+        TargetKind.HOST,
+        typer.Argument("/", metavar="ROOT", help="The host's root (default /)."),
+        "Scan this machine's filesystem and packages (skips /proc, /sys, /dev, /tmp...).",
+    ),
+):
+    scan_app.command(_name)(_plain_command(_kind, _target, _doc))
 
 
 def _guess_kind(target: str) -> TargetKind:

@@ -15,6 +15,7 @@ import platformdirs
 import psutil
 
 from mamori.model import Asset, AssetKind, Identity, Notice, Sbom
+from mamori.sbom.layers import database_predicate
 from mamori.sources.directory import HOST_SKIP, DirectoryTree
 from mamori.sources.image import ImageTree, open_image
 from mamori.sources.image_types import ImageError
@@ -151,7 +152,13 @@ def open_target(
                     username=reg.username,
                     password=reg.password,
                 )
-            image = open_image(path, workdir=Path(tmp), notices=notices, platform=platform)
+            image = open_image(
+                path,
+                workdir=Path(tmp),
+                notices=notices,
+                platform=platform,
+                keep_versions=database_predicate(),  # layer attribution of distro packages
+            )
         except ImageError as exc:  # RegistryError is an ImageError
             raise TargetError(str(exc)) from None
         with image:

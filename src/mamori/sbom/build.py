@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 
 from mamori.model import Location, Notice, NoticeLevel, Package, Sbom
 from mamori.sbom.cataloger import CatalogContext, Cataloger, catalogers, compile_patterns
+from mamori.sbom.layers import attribute_layers
 from mamori.sbom.osrelease import detect_distro
 from mamori.sources.tree import EntryKind, Tree
 
@@ -66,7 +67,8 @@ def build_sbom(
                 )
             )
             continue
-        packages.extend(_with_layer(p, tree) for p in found)
+        found = [_with_layer(p, tree) for p in found]
+        packages.extend(attribute_layers(cataloger, found, ctx))
     owners: dict[str, list[str]] = {}
     for pkg_id, paths in ctx.owned_files.items():
         for path in paths:

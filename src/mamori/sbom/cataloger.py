@@ -68,7 +68,11 @@ class CatalogContext:
 
 
 class Cataloger(Protocol):
-    """Finds packages of one ecosystem. Must not raise on bad input: warn and skip."""
+    """Finds packages of one ecosystem. Must not raise on bad input: warn and skip.
+
+    Optional: `database_paths: ClassVar[tuple[str, ...]]`, globs of the package database
+    files its packages come from (read it with `database_paths()`). See sbom/layers.py.
+    """
 
     name: ClassVar[str]
     # Globs over absolute in-tree paths: "*" within a segment, "**/" any directories.
@@ -80,6 +84,17 @@ class Cataloger(Protocol):
 
 
 catalogers: Registry[type[Cataloger]] = Registry("cataloger", "mamori.sbom.catalogers")
+
+
+def database_paths(cataloger: Cataloger | type[Cataloger]) -> tuple[str, ...]:
+    """The globs of a cataloger's optional `database_paths` ClassVar; () without it.
+
+    A package database (dpkg status, apk installed, the rpmdb) is rewritten by every image
+    layer that installs anything: its packages are attributed to layers by re-reading
+    each layer's version of these files, not by the layer that last wrote them.
+    """
+    paths = getattr(cataloger, "database_paths", ())
+    return tuple(p for p in paths if isinstance(p, str)) if isinstance(paths, tuple) else ()
 
 
 def glob_to_regex(pattern: str) -> str:

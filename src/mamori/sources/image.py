@@ -3,6 +3,11 @@
     with open_image(path, workdir=tmp, notices=notices) as tree:
         tree.read_text("/etc/os-release"); tree.layer_of("/usr/bin/ls"); tree.info.repo_tags
 
+With `keep_versions`, a predicate over in-tree paths, every layer's version of each
+matching file is kept too (`tree.versions(path)`): package databases are rewritten by
+every layer that installs something, and only their history tells which layer introduced
+a package.
+
 `path` may be a docker-archive tarball, an OCI layout directory, an oci-archive tarball
 (any of them possibly compressed), or a plain root-filesystem tarball (one layer, no
 config). The layers are applied in order under a fresh directory inside `workdir`,
@@ -15,6 +20,7 @@ import os
 import re
 import tempfile
 import weakref
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
@@ -39,6 +45,7 @@ from mamori.sources.streams import (
     sniff,
 )
 from mamori.sources.tree import normalize
+from mamori.sources.versions import FileVersion, VersionKeeper
 
 SOURCE = "sources.image"
 _IMAGE_TOP = {"manifest.json", "repositories", "index.json", "oci-layout", "blobs"}
@@ -52,6 +59,8 @@ class ImageTree(DirectoryTree):
     wrote a path. Device nodes and fifos are not created: `devices` lists them.
     `original_modes` keeps the mode of entries stored with other bits (setuid, setgid
     and sticky bits are stripped; owner read access is added so the tree can be read).
+    `versions(path)` is each layer's version of a path `open_image`'s `keep_versions`
+    accepted.
     """
 
     def __init__(
@@ -71,6 +80,11 @@ class ImageTree(DirectoryTree):
         self.devices = dict(applier.devices)
         self.original_modes = dict(applier.modes)
         self.complete = all(layer.complete for layer in layers)
+        history = applier.keeper.history if applier.keeper is not None else {}
+        self._versions = {
+            path: tuple(FileVersion(self.layer_ids[i], kept, i) for i, kept in kept_list)
+            for path, kept_list in history.items()
+        }
         self._finalizer = weakref.finalize(self, remove_tree, work)
 
     def layer_of(self, path: str) -> str | None:
@@ -80,6 +94,22 @@ class ImageTree(DirectoryTree):
             if resolved is not None and resolved != normalize(path):
                 found = super().layer_of(resolved)
         return found
+
+    def versioned_paths(self) -> list[str]:
+        """The in-tree paths (real, normalized) whose layer versions were kept."""
+        return sorted(self._versions)
+
+    def versions(self, path: str) -> list[FileVersion]:
+        """What each layer that touched `path` left there, in layer order: a private copy
+        of the file, or None where that layer deleted it. Empty when it was not kept (not
+        asked for, or over the versions budget). Paths through symlinks are resolved in
+        the final tree, as the layers' writes were resolved when they were applied."""
+        found = self._versions.get(normalize(path))
+        if found is None:
+            resolved = self.resolve(path)
+            if resolved is not None:
+                found = self._versions.get(resolved)
+        return list(found or ())
 
     def close(self) -> None:
         """Delete the extracted tree (also done when the object is garbage collected)."""
@@ -105,8 +135,13 @@ def open_image(
     platform: str = "linux/amd64",
     tag: str | None = None,
     limits: Limits | None = None,
+    keep_versions: Callable[[str], bool] | None = None,
 ) -> ImageTree:
     """Read an image and apply its layers under a new directory in `workdir`.
+
+    `keep_versions(path)` (an in-tree path, absolute and normalized) chooses the files
+    whose every layer version is kept for `ImageTree.versions`, within the limits'
+    `max_version_bytes` and `max_versions`.
 
     Raises ImageError when the input is not a readable image (the message says why);
     problems inside layers are skipped and reported in `notices`.
@@ -132,7 +167,16 @@ def open_image(
             )
         rootfs = work / "rootfs"
         rootfs.mkdir()
-        applier = LayerApplier(rootfs, limits, sink)
+        keeper = None
+        if keep_versions is not None:
+            keeper = VersionKeeper(
+                keep_versions,
+                work / "versions",
+                sink,
+                max_bytes=limits.max_version_bytes,
+                max_versions=limits.max_versions,
+            )
+        applier = LayerApplier(rootfs, limits, sink, keeper)
         try:
             layers = apply_blobs(blobs, applier, limits, sink)
         finally:

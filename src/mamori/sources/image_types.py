@@ -43,6 +43,10 @@ class Limits:
     max_json_bytes: int = 16 * MiB  # manifest.json, index.json, a config
     max_layers: int = 1000
     max_symlink_hops: int = 40
+    # Layer versions of package databases kept for layer attribution (open_image's
+    # keep_versions): bytes over the whole image, and number of versions.
+    max_version_bytes: int = 256 * MiB
+    max_versions: int = 10_000
 
 
 @dataclass(frozen=True, slots=True)

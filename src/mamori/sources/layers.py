@@ -3,9 +3,10 @@
 A whiteout `.wh.NAME` deletes NAME from lower layers; `.wh..wh..opq` empties its
 directory of lower-layer entries. Both apply only to lower layers: an entry the same
 layer writes survives whatever the order of members in the tar. Each path remembers the
-layer that last wrote it. Hostile members are skipped with a notice: names with "..",
-absolute names, links out of the tree; device nodes and fifos are recorded, not made;
-setuid/setgid bits are stripped (the original mode is kept in `modes`).
+layer that last wrote it; a `VersionKeeper`, when given, also keeps each layer's version
+of chosen paths (package databases). Hostile members are skipped with a notice: names
+with "..", absolute names, links out of the tree; device nodes and fifos are recorded,
+not made; setuid/setgid bits are stripped (the original mode is kept in `modes`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from mamori.sources.image_types import LimitError, Limits, NoticeSink
 from mamori.sources.rootwriter import RootWriter, UnsafePathError
 from mamori.sources.safe_tar import Member, MemberType, TarError, TarReader, TarTruncatedError
 from mamori.sources.streams import CorruptDataError, Reader
+from mamori.sources.versions import VersionKeeper
 
 WHITEOUT = ".wh."
 OPAQUE = ".wh..wh..opq"
@@ -57,8 +59,15 @@ def split_name(name: str, max_path: int) -> list[str]:
 class LayerApplier:
     """Builds the flattened tree; one instance per image, layers applied in order."""
 
-    def __init__(self, root: Path, limits: Limits, sink: NoticeSink) -> None:
+    def __init__(
+        self,
+        root: Path,
+        limits: Limits,
+        sink: NoticeSink,
+        keeper: VersionKeeper | None = None,
+    ) -> None:
         self.limits = limits
+        self.keeper = keeper
         self.sink = sink
         self.owner: dict[str, int] = {}  # in-tree path -> index of the layer that wrote it
         self.modes: dict[str, int] = {}  # in-tree path -> original mode, where it differs
@@ -79,6 +88,8 @@ class LayerApplier:
         self.writer.close()
 
     def _forget(self, path: str) -> None:
+        if self.keeper is not None:
+            self.keeper.touched(path)
         self.owner.pop(path, None)
         self.modes.pop(path, None)
         self._drop_device(path)
@@ -104,6 +115,13 @@ class LayerApplier:
         self._index, self._label = index, label
         self._written, self._ancestors = set(), set()
         self._gone, self._emptied = set(), set()
+        try:
+            return self._apply(stream, label)
+        finally:
+            if self.keeper is not None:  # what this layer left, even if it stopped early
+                self.keeper.end_layer(index, label, self.writer.host)
+
+    def _apply(self, stream: Reader, label: str) -> bool:
         reader = TarReader(stream, max_metadata=self.limits.max_metadata_bytes)
         try:
             for member in reader:
@@ -168,6 +186,8 @@ class LayerApplier:
         dfd, real_parent, via = self.writer.parent(key, create=True)
         self.through_links += via
         real = (real_parent if real_parent != "/" else "") + "/" + base
+        if via and self.keeper is not None:
+            self.keeper.touched(real, alias="/" + "/".join(parts))
         if m.type is MemberType.DIR:
             stored = (m.mode & 0o777) | 0o700
             self.writer.make_dir(dfd, base, real, stored)
@@ -206,6 +226,8 @@ class LayerApplier:
         else:
             self.modes.pop(real, None)
         self.owner[real] = self._index
+        if self.keeper is not None:
+            self.keeper.touched(real)
         self._drop_device(real)
         self._written.add(real)
         parent = real.rpartition("/")[0]
@@ -234,6 +256,8 @@ class LayerApplier:
         dfd, real_parent, via = self.writer.parent(key, create=True)
         self.through_links += via
         real = (real_parent if real_parent != "/" else "") + "/" + base
+        if via and self.keeper is not None:
+            self.keeper.touched(real, alias="/" + (f"{key}/{base}" if key else base))
         if real == src_real:
             raise SkipMemberError("hard link to itself")
         self.writer.make_hardlink(src_fd, target[-1], dfd, base, real)

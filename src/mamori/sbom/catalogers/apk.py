@@ -62,6 +62,7 @@ def parse_installed(text: str) -> Iterator[ApkEntry]:
 class ApkCataloger:
     name: ClassVar[str] = "apk"
     patterns: ClassVar[tuple[str, ...]] = (INSTALLED,)
+    database_paths: ClassVar[tuple[str, ...]] = patterns
     wants_executables: ClassVar[bool] = False
 
     def catalog(self, ctx: CatalogContext, paths: Sequence[str]) -> Iterator[Package]:

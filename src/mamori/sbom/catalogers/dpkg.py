@@ -159,6 +159,7 @@ def parse_md5sums(text: str) -> list[str]:
 class DpkgCataloger:
     name: ClassVar[str] = "dpkg"
     patterns: ClassVar[tuple[str, ...]] = (STATUS, STATUS_D + "*")
+    database_paths: ClassVar[tuple[str, ...]] = patterns
     wants_executables: ClassVar[bool] = False
 
     def catalog(self, ctx: CatalogContext, paths: Sequence[str]) -> Iterator[Package]:

@@ -109,6 +109,11 @@ def choose_database(paths: Sequence[str]) -> tuple[str, str] | None:
 class RpmCataloger:
     name: ClassVar[str] = "rpm"
     patterns: ClassVar[tuple[str, ...]] = tuple(f"{d}/{f}" for d in DB_DIRS for f, _ in BACKENDS)
+    # The sqlite write-ahead log is part of the database when it is not empty.
+    database_paths: ClassVar[tuple[str, ...]] = (
+        *patterns,
+        *(f"{d}/rpmdb.sqlite-wal" for d in DB_DIRS),
+    )
     wants_executables: ClassVar[bool] = False
 
     def catalog(self, ctx: CatalogContext, paths: Sequence[str]) -> Iterator[Package]:

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar, Protocol
 
+from mamori.globs import glob_to_regex
 from mamori.model import Distro, Notice, NoticeLevel, Package
 from mamori.registry import Registry
 from mamori.sources.tree import EntryKind, Tree
@@ -95,29 +96,6 @@ def database_paths(cataloger: Cataloger | type[Cataloger]) -> tuple[str, ...]:
     """
     paths = getattr(cataloger, "database_paths", ())
     return tuple(p for p in paths if isinstance(p, str)) if isinstance(paths, tuple) else ()
-
-
-def glob_to_regex(pattern: str) -> str:
-    """Translate a path glob ("**/node_modules/*/package.json") to a regex fragment."""
-    out: list[str] = []
-    i = 0
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif pattern[i] == "*":
-            out.append("[^/]*")
-            i += 1
-        elif pattern[i] == "?":
-            out.append("[^/]")
-            i += 1
-        else:
-            out.append(re.escape(pattern[i]))
-            i += 1
-    return "".join(out)
 
 
 def compile_patterns(patterns: Sequence[str]) -> re.Pattern[str]:

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable
 from datetime import datetime
 
+from mamori.globs import glob_to_regex
 from mamori.model import Notice, NoticeLevel, VulnerabilityMatch
 from mamori.vuln.suppress.ignorefile import IgnoreRule
 from mamori.vuln.suppress.purl import purl_matches
@@ -22,26 +23,7 @@ def glob_regex(pattern: str) -> re.Pattern[str]:
     Paths are compared without their leading slash, so `usr/lib/**` and `/usr/lib/**`
     mean the same (Trivy writes them relative, locations here are absolute).
     """
-    pattern = pattern.lstrip("/")
-    out = []
-    i = 0
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif pattern[i] == "*":
-            out.append("[^/]*")
-            i += 1
-        elif pattern[i] == "?":
-            out.append("[^/]")
-            i += 1
-        else:
-            out.append(re.escape(pattern[i]))
-            i += 1
-    return re.compile("".join(out) + r"\Z", re.DOTALL)
+    return re.compile(glob_to_regex(pattern.lstrip("/")) + r"\Z", re.DOTALL)
 
 
 def path_matches(pattern: str, path: str) -> bool:

@@ -1,0 +1,1 @@
+"""Cloud collectors: gather resources through the providers' APIs into an Inventory."""

@@ -1,0 +1,1 @@
+"""AWS: sessions, declarative resource types (resources/), and the collection runner."""

@@ -1,0 +1,1 @@
+"""Posture: checks judge an Inventory; frameworks map requirements to checks."""

@@ -1,0 +1,1 @@
+"""Checks, one folder each, per provider."""

@@ -1,0 +1,101 @@
+"""Helpers shared by the IAM collectors (private: the registry skips `_` modules).
+
+IAM lists principals once and then needs a few calls per principal; `each` runs
+those calls on a small thread pool (boto3 clients are thread-safe), and `attempt`
+turns a failed sub-call into a fact recorded on the item instead of losing the type.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+from urllib.parse import unquote
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from mamori.cloud.aws.errors import classify
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+WORKERS = 8  # per-item calls in flight per collector; the runner adds its own parallelism
+
+
+def iso(value: Any) -> str | None:
+    """A datetime as an ISO-8601 UTC string; None stays None, strings pass through."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        moment = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+        return moment.astimezone(UTC).isoformat()
+    return str(value)
+
+
+def document(value: Any) -> Any:
+    """A policy document as JSON data.
+
+    boto3 decodes IAM policy documents into dicts, but the raw API returns them
+    URL-encoded; accept both, and keep an unparsable document as its text.
+    """
+    if not isinstance(value, str):
+        return value
+    for text in (value, unquote(value)):
+        try:
+            return json.loads(text)
+        except ValueError:
+            continue
+    return value
+
+
+def error_text(exc: BaseException) -> str:
+    return classify(exc)[1][:300]
+
+
+def attempt(
+    errors: dict[str, str], call: str, fn: Callable[[], T], *, missing: str = ""
+) -> tuple[bool, T | None]:
+    """(ok, value) of `fn()`; a ClientError whose code is `missing` is (True, None).
+
+    Any other AWS error is recorded in `errors[call]` and gives (False, None), so the
+    checks can say MANUAL for that one item rather than guess.
+    """
+    try:
+        return True, fn()
+    except ClientError as exc:
+        if missing and exc.response.get("Error", {}).get("Code") == missing:
+            return True, None
+        errors[call] = error_text(exc)
+    except BotoCoreError as exc:
+        errors[call] = error_text(exc)
+    return False, None
+
+
+def each(fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
+    """`fn` over `items` on a small thread pool, results in input order."""
+    work = list(items)
+    if len(work) <= 1:
+        return [fn(item) for item in work]
+    with ThreadPoolExecutor(max_workers=min(WORKERS, len(work))) as pool:
+        return list(pool.map(fn, work))
+
+
+def policy_refs(attached: Iterable[dict[str, Any]]) -> list[dict[str, str]]:
+    """AttachedManagedPolicies as [{"name", "arn"}], sorted by ARN."""
+    refs = [{"name": str(p["PolicyName"]), "arn": str(p["PolicyArn"])} for p in attached]
+    return sorted(refs, key=lambda p: p["arn"])
+
+
+def inline(policies: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Inline policy lists from GetAccountAuthorizationDetails as [{"name", "document"}]."""
+    found = [
+        {"name": str(p["PolicyName"]), "document": document(p.get("PolicyDocument"))}
+        for p in policies
+    ]
+    return sorted(found, key=lambda p: p["name"])
+
+
+def tags(items: Iterable[dict[str, Any]] | None) -> dict[str, str]:
+    return {str(t["Key"]): str(t.get("Value", "")) for t in items or ()}

@@ -17,6 +17,7 @@ from mamori.store.engine import make_engine
 from mamori.store.schema import Base
 
 TABLES = {"assets", "scans", "scan_packages", "findings", "finding_sightings"}
+TABLES |= {"cloud_inventories", "cloud_resources", "collection_errors"}  # v0002
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -204,3 +204,75 @@ class SightingRow(Base):
     status: Mapped[str] = mapped_column(String(16))
     severity: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str] = mapped_column(Text)
+
+
+# -- cloud inventory snapshots (revision 0002) ---------------------------------------------
+#
+# Retention (not implemented yet; the keys are laid out for it): a pruning job deletes
+# whole `scans` rows, never resources one by one. Per (asset_key, kind) it keeps the
+# newest scans (say 30 days) plus a thinned tail (the first scan of each week), and always
+# the latest scan, so `previous_scan` and finding history keep working. `ON DELETE
+# CASCADE` from `scans.id` then removes the snapshot's `cloud_inventories`,
+# `cloud_resources` and `collection_errors` rows in the same transaction; `findings` keep
+# their first/last seen. A central server holding thousands of accounts would batch that
+# delete by scan id and, on PostgreSQL, could range-partition `cloud_resources` by a
+# stored-at column (a later revision) so pruning drops partitions instead of rows.
+
+
+class CloudInventoryRow(Base):
+    """The header of one scan's inventory snapshot; its presence marks that one was stored
+    (an empty inventory is a snapshot too, unlike a scan that stored none)."""
+
+    __tablename__ = "cloud_inventories"
+
+    scan_id: Mapped[str] = mapped_column(
+        Uuid(as_uuid=False), ForeignKey("scans.id", ondelete="CASCADE"), primary_key=True
+    )
+    provider: Mapped[str] = mapped_column(String(32))
+    accounts: Mapped[list[str]] = mapped_column(JSON)
+    regions: Mapped[list[str]] = mapped_column(JSON)
+    collected_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    resource_count: Mapped[int] = mapped_column(Integer)
+    error_count: Mapped[int] = mapped_column(Integer)
+
+
+class CloudResourceRow(Base):
+    """One resource as one scan saw it. `key` is `CloudResource.key` (the ARN, else
+    type:account:region:id), stable across scans, so the history of a resource is the rows
+    with its key (`ix_cloud_resources_key`) joined to their scans' times; "every IAM user of
+    account X over time" uses `ix_cloud_resources_account_type`. `seq` keeps the order the
+    collector reported."""
+
+    __tablename__ = "cloud_resources"
+    __table_args__ = (Index("ix_cloud_resources_account_type", "account", "type"),)
+
+    scan_id: Mapped[str] = mapped_column(
+        Uuid(as_uuid=False), ForeignKey("scans.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String, primary_key=True, index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    type: Mapped[str] = mapped_column(String(128))
+    id: Mapped[str] = mapped_column(String)
+    name: Mapped[str] = mapped_column(String)
+    arn: Mapped[str | None] = mapped_column(String)
+    account: Mapped[str] = mapped_column(String(64))
+    region: Mapped[str] = mapped_column(String(64))
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSON)
+    exposure: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+
+
+class CollectionErrorRow(Base):
+    """A resource type one scan could not collect in one account and region."""
+
+    __tablename__ = "collection_errors"
+    __table_args__ = (Index("ix_collection_errors_account_type", "account", "type"),)
+
+    scan_id: Mapped[str] = mapped_column(
+        Uuid(as_uuid=False), ForeignKey("scans.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    type: Mapped[str] = mapped_column(String(128))
+    account: Mapped[str] = mapped_column(String(64))
+    region: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))
+    message: Mapped[str] = mapped_column(Text)

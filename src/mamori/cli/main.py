@@ -8,6 +8,7 @@ from mamori import __version__
 from mamori.cli.db import db_app
 from mamori.cli.doctor import doctor
 from mamori.cli.scan import sbom, scan_app
+from mamori.cli.scan_aws import diff
 
 app = typer.Typer(
     name="mamori",
@@ -36,6 +37,7 @@ app.add_typer(scan_app, name="scan")
 app.command("sbom")(sbom)
 app.add_typer(db_app, name="db")
 app.command()(doctor)
+app.command()(diff)
 
 
 def main() -> None:

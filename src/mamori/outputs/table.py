@@ -39,6 +39,7 @@ from mamori.outputs._common import (
     sorted_matches,
     tool_version,
 )
+from mamori.outputs._posture_table import is_posture, render_posture
 
 DEFAULT_WIDTH = 120
 TITLE_LIMIT = 80
@@ -281,15 +282,18 @@ class TableOutput:
         # Plain output goes through a buffer so padding at line ends can be trimmed.
         buffer = io.StringIO()
         console = make_console(out if tty else buffer, tty)
-        _header(console, report)
-        matches = sorted_matches(report)
-        if matches:
-            _vulnerabilities(console, matches)
-            _summary(console, matches)
+        if is_posture(report):
+            render_posture(console, report)
         else:
-            _inventory(console, report)
-        if report.findings:
-            _findings(console, report.findings)
+            _header(console, report)
+            matches = sorted_matches(report)
+            if matches:
+                _vulnerabilities(console, matches)
+                _summary(console, matches)
+            else:
+                _inventory(console, report)
+            if report.findings:
+                _findings(console, report.findings)
         if report.notices:
             _notices(console, report)
         if not tty:

@@ -46,7 +46,9 @@ def classify(exc: BaseException) -> tuple[ErrorKind, str]:
         error = exc.response.get("Error", {})
         code = str(error.get("Code", ""))
         message = f"{code}: {error.get('Message', '')}".strip()
-        if code in _DENIED:
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        if code in _DENIED or (code == "403" or status == 403):
+            # Some JSON-protocol services answer a denial without a parsable code: 403.
             return ErrorKind.ACCESS_DENIED, message
         if code in _UNSUPPORTED:
             return ErrorKind.UNSUPPORTED, message

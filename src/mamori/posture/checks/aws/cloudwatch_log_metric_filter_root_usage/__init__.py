@@ -1,0 +1,18 @@
+"""CIS AWS 3.0 4.3: a metric filter and alarm for use of the root user."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import ClassVar
+
+from mamori.model import Inventory
+from mamori.posture.check import CheckMetadata, Result, check
+from mamori.posture.checks.aws._metric_filters import metric_filter_results
+
+
+@check(__file__)
+class CloudwatchLogMetricFilterRootUsage:
+    metadata: ClassVar[CheckMetadata]
+
+    def run(self, inventory: Inventory) -> Iterable[Result]:
+        return metric_filter_results(inventory, self.metadata.id)

@@ -1,0 +1,221 @@
+"""Run posture checks over an Inventory and turn their verdicts into Findings.
+
+A check judges the inventory it is handed; the runner only selects checks, calls them and
+converts each `Result` into a `Finding`:
+
+    PASS   -> FindingStatus.PASS
+    FAIL   -> FindingStatus.OPEN     (an open misconfiguration)
+    MANUAL -> FindingStatus.MANUAL
+
+A check that raises does not stop the others: its verdicts so far are kept, and one MANUAL
+finding per account records the error as its reason (plus an ERROR notice), so a broken
+check can never read as "compliant".
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+
+from mamori import __version__
+from mamori.model import (
+    GLOBAL_REGION,
+    Asset,
+    AssetKind,
+    CloudResource,
+    Finding,
+    FindingKind,
+    FindingStatus,
+    Identity,
+    Inventory,
+    Notice,
+    NoticeLevel,
+    Provenance,
+    utcnow,
+)
+from mamori.posture.check import CheckMetadata, Result, Verdict, checks
+
+PRODUCER = "mamori.posture.aws"
+SOURCE = "posture.runner"
+ACCOUNT_TYPE = "aws.account"  # the resource type of verdicts about an account or region
+ERROR_SUBJECT = "check-error"  # evidence subject of the MANUAL finding a failed check leaves
+
+STATUS = {
+    Verdict.PASS: FindingStatus.PASS,
+    Verdict.FAIL: FindingStatus.OPEN,
+    Verdict.MANUAL: FindingStatus.MANUAL,
+}
+
+
+def selected_checks(check_ids: Iterable[str] | None = None) -> list[str]:
+    """The check ids to run, sorted: all registered ones when `check_ids` is None.
+
+    Unknown ids raise `RegistryError` (a KeyError) naming the known ones.
+    """
+    if check_ids is None:
+        return checks.names()
+    wanted = sorted(set(check_ids))
+    for check_id in wanted:
+        checks.get(check_id)
+    return wanted
+
+
+def required_types(check_ids: Iterable[str] | None = None) -> set[str]:
+    """The resource types the selected checks read: the collectors a scan must run."""
+    types: set[str] = set()
+    for check_id in selected_checks(check_ids):
+        types.update(checks.get(check_id).metadata.requires)
+    return types
+
+
+def resource_asset(resource: CloudResource) -> Asset:
+    """The Asset a finding about `resource` is attached to (named by its ARN, else key)."""
+    attributes = {
+        "type": resource.type,
+        "id": resource.id,
+        "name": resource.name or resource.id,
+        "account": resource.account,
+    }
+    if resource.region != GLOBAL_REGION:
+        attributes["region"] = resource.region
+    if resource.arn:
+        attributes["arn"] = resource.arn
+    return Asset(
+        kind=AssetKind.CLOUD_RESOURCE,
+        name=resource.arn or resource.key,
+        identity=resource.identity,
+        attributes=attributes,
+    )
+
+
+def account_asset(account: str, region: str = "") -> Asset:
+    """The Asset for a verdict about a whole account (or one region of it)."""
+    region = "" if region == GLOBAL_REGION else region
+    name = f"aws account {account}" + (f" region {region}" if region else "")
+    attributes = {"type": ACCOUNT_TYPE, "id": account, "name": name, "account": account}
+    if region:
+        attributes["region"] = region
+    return Asset(
+        kind=AssetKind.CLOUD_RESOURCE,
+        name=name,
+        identity=Identity(account=account or None, region=region or None),
+        attributes=attributes,
+    )
+
+
+def _subject(result: Result, asset: Asset) -> str:
+    """What the verdict is about: the resource key, else the account (and region) name."""
+    return result.resource.key if result.resource is not None else asset.name
+
+
+def to_finding(
+    meta: CheckMetadata,
+    result: Result,
+    *,
+    default_account: str,
+    now: datetime,
+    scan_id: str | None = None,
+) -> Finding:
+    """One Finding for one check verdict."""
+    if result.resource is not None:
+        asset = resource_asset(result.resource)
+    else:
+        asset = account_asset(result.account or default_account, result.region)
+    return Finding(
+        kind=FindingKind.MISCONFIGURATION,
+        rule_id=meta.id,
+        title=meta.title,
+        severity=meta.severity,
+        resource=asset,
+        status=STATUS[result.verdict],
+        evidence={"subject": _subject(result, asset), "reason": result.reason, "check": meta.id},
+        first_seen=now,
+        last_seen=now,
+        provenance=_provenance(now, scan_id),
+        reason=result.reason,
+    )
+
+
+def _provenance(now: datetime, scan_id: str | None) -> Provenance:
+    return Provenance(
+        producer=PRODUCER, producer_version=__version__, scan_id=scan_id, observed_at=now
+    )
+
+
+def _error_findings(
+    meta: CheckMetadata,
+    error: BaseException,
+    accounts: Sequence[str],
+    *,
+    now: datetime,
+    scan_id: str | None,
+) -> list[Finding]:
+    reason = f"check could not run: {type(error).__name__}: {error}"[:500]
+    findings = []
+    for account in accounts or [""]:
+        asset = account_asset(account)
+        findings.append(
+            Finding(
+                kind=FindingKind.MISCONFIGURATION,
+                rule_id=meta.id,
+                title=meta.title,
+                severity=meta.severity,
+                resource=asset,
+                status=FindingStatus.MANUAL,
+                evidence={"subject": ERROR_SUBJECT, "reason": reason, "check": meta.id},
+                first_seen=now,
+                last_seen=now,
+                provenance=_provenance(now, scan_id),
+                reason=reason,
+            )
+        )
+    return findings
+
+
+def run_checks(
+    inventory: Inventory,
+    check_ids: Iterable[str] | None = None,
+    *,
+    notices: list[Notice] | None = None,
+    scan_id: str | None = None,
+    now: datetime | None = None,
+    timings: dict[str, float] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[Finding]:
+    """Run the selected checks (all when None) and return their findings, check by check.
+
+    `notices` receives an ERROR notice per check that raised; `timings`, when given, the
+    seconds each check took (keyed by check id); `progress`, (checks done, total).
+    """
+    when = now or inventory.collected_at or utcnow()
+    accounts = list(inventory.accounts) or sorted({r.account for r in inventory.resources})
+    default_account = accounts[0] if len(accounts) == 1 else ""
+    findings: list[Finding] = []
+    selected = selected_checks(check_ids)
+    for done, check_id in enumerate(selected, 1):
+        cls = checks.get(check_id)
+        meta = cls.metadata
+        start = time.perf_counter()
+        try:
+            for result in cls().run(inventory):
+                findings.append(
+                    to_finding(
+                        meta, result, default_account=default_account, now=when, scan_id=scan_id
+                    )
+                )
+        except Exception as exc:  # a broken check is reported, never fatal
+            findings.extend(_error_findings(meta, exc, accounts, now=when, scan_id=scan_id))
+            if notices is not None:
+                notices.append(
+                    Notice(
+                        level=NoticeLevel.ERROR,
+                        source=SOURCE,
+                        message=f"check {check_id} failed: {type(exc).__name__}: {exc}"[:500],
+                    )
+                )
+        if timings is not None:
+            timings[check_id] = time.perf_counter() - start
+        if progress is not None:
+            progress(done, len(selected))
+    return findings

@@ -13,7 +13,7 @@ from datetime import datetime
 import boto3
 
 from mamori.cloud.aws.collect import Target, collect
-from mamori.cloud.aws.resources._storage import attempt
+from mamori.cloud.aws.resources._common import attempt
 from mamori.model import GLOBAL_REGION
 from tests.cloud.conftest import ACCOUNT, REGION
 from tests.cloud.storage_seed import (

@@ -9,29 +9,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 from urllib.parse import unquote
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from mamori.cloud.aws.errors import classify
+from mamori.cloud.aws.resources._common import each as each
+from mamori.cloud.aws.resources._common import iso as iso
+from mamori.cloud.aws.resources._common import tags as tags
 
 T = TypeVar("T")
-R = TypeVar("R")
-
-WORKERS = 8  # per-item calls in flight per collector; the runner adds its own parallelism
-
-
-def iso(value: Any) -> str | None:
-    """A datetime as an ISO-8601 UTC string; None stays None, strings pass through."""
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        moment = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-        return moment.astimezone(UTC).isoformat()
-    return str(value)
 
 
 def document(value: Any) -> Any:
@@ -73,15 +61,6 @@ def attempt(
     return False, None
 
 
-def each(fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
-    """`fn` over `items` on a small thread pool, results in input order."""
-    work = list(items)
-    if len(work) <= 1:
-        return [fn(item) for item in work]
-    with ThreadPoolExecutor(max_workers=min(WORKERS, len(work))) as pool:
-        return list(pool.map(fn, work))
-
-
 def policy_refs(attached: Iterable[dict[str, Any]]) -> list[dict[str, str]]:
     """AttachedManagedPolicies as [{"name", "arn"}], sorted by ARN."""
     refs = [{"name": str(p["PolicyName"]), "arn": str(p["PolicyArn"])} for p in attached]
@@ -95,7 +74,3 @@ def inline(policies: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         for p in policies
     ]
     return sorted(found, key=lambda p: p["name"])
-
-
-def tags(items: Iterable[dict[str, Any]] | None) -> dict[str, str]:
-    return {str(t["Key"]): str(t.get("Value", "")) for t in items or ()}

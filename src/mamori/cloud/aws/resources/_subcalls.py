@@ -9,29 +9,14 @@ attribute is None, so a check can answer MANUAL for that item instead of guessin
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from mamori.cloud.aws.errors import classify
+from mamori.cloud.aws.resources._common import iso as iso
 
 T = TypeVar("T")
-
-
-def iso(value: Any) -> str | None:
-    """A boto3 datetime (or epoch milliseconds) as an ISO-8601 UTC string; None stays None."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, int | float):
-        value = datetime.fromtimestamp(value / 1000, tz=UTC)
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        return str(value.astimezone(UTC).isoformat())
-    return str(value)
 
 
 def error_code(exc: ClientError) -> str:

@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from mamori.cloud.aws.context import AwsContext, paginate
-from mamori.cloud.aws.resources._netcompute import attempt, each
+from mamori.cloud.aws.resources._common import attempt, each
 from mamori.cloud.aws.resources._resource_policy import parse, public_actions
 from mamori.cloud.aws.types import resource_type
 from mamori.model import CloudResource

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from mamori.cloud.aws.context import AwsContext, paginate
-from mamori.cloud.aws.resources._netcompute import iso, tags
+from mamori.cloud.aws.resources._common import iso, tags
 from mamori.cloud.aws.types import resource_type
 from mamori.model import CloudResource
 

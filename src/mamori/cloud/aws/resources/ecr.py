@@ -24,7 +24,7 @@ from functools import partial
 from typing import Any
 
 from mamori.cloud.aws.context import AwsContext, paginate
-from mamori.cloud.aws.resources._netcompute import attempt, each, iso
+from mamori.cloud.aws.resources._common import attempt, each, iso
 from mamori.cloud.aws.resources._resource_policy import parse, public_actions
 from mamori.cloud.aws.types import resource_type
 from mamori.model import CloudResource

@@ -39,7 +39,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from mamori.cloud.aws.context import AwsContext, paginate
-from mamori.cloud.aws.resources._storage import attempt, each, iso
+from mamori.cloud.aws.resources._common import attempt, each, iso
 from mamori.cloud.aws.types import resource_type
 from mamori.model import CloudResource
 

@@ -42,7 +42,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from mamori.cloud.aws.context import RETRY_CONFIG, AwsContext, paginate
-from mamori.cloud.aws.resources._storage import attempt, each, iso
+from mamori.cloud.aws.resources._common import attempt, each, iso
 from mamori.cloud.aws.types import resource_type
 from mamori.model import GLOBAL_REGION, CloudResource
 

@@ -1,9 +1,10 @@
-"""Helpers shared by the network and compute collectors (private: the registry skips `_`).
+"""Helpers shared by the collectors (private: the registry skips `_` modules).
 
-Collectors list a service's resources with one paginated call, then make a few calls
-per item (a Lambda function's URL and policy, an ECR repository's images). `attempt`
+A collector lists a service's resources with one paginated call, then makes a few calls
+per item (a bucket's ACL and policy, a Lambda function's URL, an ECR repository's images). `attempt`
 turns a failed per-item call into a fact on that item (`attributes["errors"][call]`)
-instead of losing the whole type, and `each` runs the per-item calls on a small pool.
+so one unreadable bucket never loses the whole type, and `each` runs those per-item
+calls on a small pool.
 """
 
 from __future__ import annotations
@@ -28,23 +29,25 @@ def iso(value: Any) -> str | None:
     if value is None:
         return None
     if isinstance(value, datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        return str(value.astimezone(UTC).isoformat())
+        moment = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+        return moment.astimezone(UTC).isoformat()
     return str(value)
 
 
 def tags(items: Iterable[dict[str, Any]] | None) -> dict[str, str]:
-    """EC2-style [{"Key", "Value"}] tags as a dict."""
+    """AWS [{"Key": k, "Value": v}] tags as a plain dict."""
     return {str(t["Key"]): str(t.get("Value", "")) for t in items or () if "Key" in t}
 
 
 def attempt(
     errors: dict[str, str], call: str, fn: Callable[[], T], *, missing: tuple[str, ...] = ()
 ) -> T | None:
-    """`fn()`, or None: when AWS answers with an error code in `missing` (nothing there),
-    or when the call fails, which is then recorded as `errors[call]` so the checks can
-    say MANUAL for that one item rather than guess.
+    """`fn()`, or None.
+
+    None either because AWS answered with an error code in `missing` (the item simply
+    has no such configuration, e.g. NoSuchBucketPolicy), or because the call failed,
+    which is then recorded as `errors[call]` so a check can answer MANUAL for that one
+    item instead of guessing.
     """
     try:
         return fn()

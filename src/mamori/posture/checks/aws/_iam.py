@@ -7,12 +7,13 @@ inventory with another `collected_at`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from mamori.model import GLOBAL_REGION, CloudResource, Inventory, utcnow
 from mamori.posture.check import Result, Verdict
+from mamori.posture.checks.aws._common import result as result
+from mamori.posture.checks.aws._common import unseen as unseen
 
 
 def now(inventory: Inventory) -> datetime:
@@ -36,28 +37,6 @@ def older_than(value: Any, at: datetime, days: int) -> bool:
     """True when the timestamp `value` is at least `days` days before `at`."""
     moment = parse_time(value)
     return moment is not None and at - moment >= timedelta(days=days)
-
-
-def result(verdict: Verdict, reason: str, resource: CloudResource) -> Result:
-    return Result(
-        verdict=verdict,
-        reason=reason,
-        resource=resource,
-        account=resource.account,
-        region=resource.region,
-    )
-
-
-def unseen(inventory: Inventory, types: Iterable[str]) -> Iterator[Result]:
-    """One MANUAL per (account, region) where a required type could not be collected."""
-    for type_ in types:
-        for error in inventory.failed(type_):
-            yield Result(
-                verdict=Verdict.MANUAL,
-                reason=f"{type_} could not be collected ({error.kind}: {error.message}).",
-                account=error.account,
-                region=error.region,
-            )
 
 
 def one_per_account(inventory: Inventory, type_: str) -> tuple[list[Result], list[CloudResource]]:

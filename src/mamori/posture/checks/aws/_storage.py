@@ -14,31 +14,11 @@ from typing import Any
 
 from mamori.model import CloudResource, Inventory
 from mamori.posture.check import Result, Verdict
+from mamori.posture.checks.aws._common import result as result
+from mamori.posture.checks.aws._common import unseen as unseen
 from mamori.posture.exposure.s3_policy import as_list
 
 Judge = Callable[[CloudResource], tuple[Verdict, str]]
-
-
-def result(verdict: Verdict, reason: str, resource: CloudResource) -> Result:
-    return Result(
-        verdict=verdict,
-        reason=reason,
-        resource=resource,
-        account=resource.account,
-        region=resource.region,
-    )
-
-
-def unseen(inventory: Inventory, types: Iterable[str]) -> Iterator[Result]:
-    """One MANUAL per (account, region) where a required type could not be collected."""
-    for type_ in types:
-        for error in inventory.failed(type_):
-            yield Result(
-                verdict=Verdict.MANUAL,
-                reason=f"{type_} could not be collected ({error.kind}: {error.message}).",
-                account=error.account,
-                region=error.region,
-            )
 
 
 def failed_call(resource: CloudResource, *calls: str) -> str | None:

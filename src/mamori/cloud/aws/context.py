@@ -13,7 +13,7 @@ from mamori.model import GLOBAL_REGION, CloudResource
 
 # Adaptive client-side rate limiting on top of retries: throttling slows us, never fails us.
 RETRY_CONFIG = Config(
-    retries={"max_attempts": 10, "mode": "adaptive"},
+    retries={"max_attempts": 5, "mode": "adaptive"},
     connect_timeout=10,
     read_timeout=60,
     max_pool_connections=32,

@@ -17,6 +17,45 @@ FORBIDDEN = {
     "store": ("outputs", "cli", "app"),
     "app": ("cli",),
     "host": ("sources", "sbom", "vuln", "store", "outputs", "cli", "app"),
+    # runtime side: producers (captures, sensor) and the state engine know only the
+    # model; the rules engine sits above the state engine
+    "captures": (
+        "sources",
+        "sbom",
+        "vuln",
+        "store",
+        "outputs",
+        "cli",
+        "app",
+        "rules",
+        "runtime",
+        "sensor",
+    ),
+    "sensor": (
+        "sources",
+        "sbom",
+        "vuln",
+        "store",
+        "outputs",
+        "cli",
+        "app",
+        "rules",
+        "runtime",
+        "captures",
+    ),
+    "runtime": (
+        "sources",
+        "sbom",
+        "vuln",
+        "store",
+        "outputs",
+        "cli",
+        "app",
+        "rules",
+        "captures",
+        "sensor",
+    ),
+    "rules": ("store", "outputs", "cli", "app", "captures", "sensor"),
 }
 
 

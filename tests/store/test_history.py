@@ -256,3 +256,54 @@ def test_history_does_not_depend_on_arrival_order(sqlite_url: str) -> None:
         run()
     finally:
         store.close()
+
+
+def test_a_framework_scan_fixes_only_the_checks_it_ran(db_url: str) -> None:
+    """One account scanned alternately with two frameworks: the second framework's scan
+    did not run the first one's checks, so their failures stay OPEN; a scan that ran a
+    check and no longer sees its failure fixes it."""
+    account = Asset(
+        kind=AssetKind.CLOUD_RESOURCE,
+        name="aws account 123456789012",
+        identity=Identity(account="123456789012"),
+    )
+    bucket = Asset(
+        kind=AssetKind.CLOUD_RESOURCE,
+        name="arn:aws:s3:::shop-logs",
+        identity=Identity(account="123456789012", region="eu-west-1"),
+    )
+
+    def failing(check: str, at: object) -> Finding:
+        return Finding(
+            kind=FindingKind.MISCONFIGURATION,
+            rule_id=check,
+            title=check,
+            severity=Severity.MEDIUM,
+            resource=bucket,
+            evidence={"subject": bucket.name},
+            first_seen=T0,
+            last_seen=T0,
+            provenance=Provenance(
+                producer="mamori.posture.aws", producer_version="0.1.0", observed_at=T0
+            ),
+        )
+
+    def scan(at: int, checks: tuple[str, ...], fails: tuple[str, ...], kind: str) -> None:
+        base = report(account, [], [], at=T0 + at * DAY)
+        update = {"findings": tuple(failing(c, at) for c in fails), "evaluated": checks}
+        store.save_scan(base.model_copy(update=update), kind=kind)
+
+    with Store.open(db_url) as store:
+        scan(0, ("cis_only", "shared"), ("cis_only", "shared"), "posture:cis_aws_3.0")
+        scan(1, ("pci_only", "shared"), ("pci_only", "shared"), "posture:pci_dss_4.0")
+        state = {f.rule_id: f.status for f in store.findings(account.key)}
+        assert state == {
+            "cis_only": FindingStatus.OPEN,  # PCI did not run it: unknown, not fixed
+            "shared": FindingStatus.OPEN,
+            "pci_only": FindingStatus.OPEN,
+        }
+        scan(2, ("cis_only", "shared"), ("shared",), "posture:cis_aws_3.0")
+        state = {f.rule_id: f.status for f in store.findings(account.key)}
+        assert state["cis_only"] is FindingStatus.FIXED  # CIS ran it and saw it pass
+        assert state["pci_only"] is FindingStatus.OPEN
+        assert state["shared"] is FindingStatus.OPEN

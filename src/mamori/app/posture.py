@@ -261,6 +261,7 @@ def _account_report(
         findings=tuple(own),
         notices=tuple(n for n in notices if n.path in (None, where)),
         tool_version=__version__,
+        evaluated=tuple(scan.check_ids),
         stats=_stats(
             own,
             sum(1 for r in scan.inventory.resources if r.account == target.account),

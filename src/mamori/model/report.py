@@ -51,3 +51,7 @@ class ScanReport(Frozen):
     database: DatabaseInfo | None = None
     tool_version: str = ""
     stats: dict[str, float] = Field(default_factory=dict)
+    # The rules this scan evaluated (posture: its check ids). When set, a stored finding
+    # of another rule is outside this scan's view: its absence fixes nothing. Empty: the
+    # scan covers every rule of its kind (a vulnerability scan matches all advisories).
+    evaluated: tuple[str, ...] = ()

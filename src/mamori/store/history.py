@@ -101,6 +101,7 @@ class _Known(NamedTuple):
     fixed_at: datetime | None
     status: str
     kind: str
+    rule_id: str
 
 
 def _existing(session: Session, scope: str, fingerprints: Sequence[str]) -> dict[str, _Known]:
@@ -113,6 +114,7 @@ def _existing(session: Session, scope: str, fingerprints: Sequence[str]) -> dict
         FindingRow.fixed_at,
         FindingRow.status,
         FindingRow.kind,
+        FindingRow.rule_id,
     )
     found = session.execute(select(*columns).where(FindingRow.scope_key == scope))
     rows = {r[0]: _Known(*r[1:]) for r in found}
@@ -175,6 +177,7 @@ def _merge_findings(
     scope = report.target.key
     seen = report.finished_at
     covers = {str(k) for k in SCAN_COVERS.get(kind, ())} | {str(f.kind) for f in findings}
+    evaluated = set(report.evaluated)  # empty: every rule of the covered kinds
     # The first scan of this scope and kind after this one, if this one arrived late.
     next_scan = session.scalar(
         select(func.min(ScanRow.finished_at)).where(
@@ -208,6 +211,8 @@ def _merge_findings(
     fixed = str(FindingStatus.FIXED)
     for fp, known in existing.items():
         if fp in by_fp or known.kind not in covers or known.last_seen >= seen:
+            continue
+        if evaluated and known.rule_id not in evaluated:  # another framework's check
             continue
         if known.status in _LIVE or (
             known.status == fixed and known.fixed_at is not None and seen < known.fixed_at

@@ -19,7 +19,6 @@ from mamori.cli._render import (
     render,
 )
 from mamori.sources.sbom_file import SbomFormatError
-from mamori.store import Store, StoreError
 from mamori.vuln.suppress import SuppressionError
 
 scan_app = typer.Typer(help="Scan a target for vulnerable packages.", no_args_is_help=True)
@@ -69,6 +68,8 @@ def _run(
         fail(str(exc))
     report = outcome.report
     if not no_store:
+        from mamori.store import Store, StoreError  # only when storing: ~30 MB
+
         try:
             with Store.open() as store:
                 store.save_scan(report, ignored=outcome.suppressed)

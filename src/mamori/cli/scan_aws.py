@@ -10,7 +10,6 @@ import typer
 from rich.console import Console
 
 from mamori.app.posture import PostureOutcome, PostureRequest, run_posture_scan
-from mamori.cli._changes import render_changes
 from mamori.cli._render import (
     EXIT_FAIL_ON,
     EXIT_OK,
@@ -22,7 +21,6 @@ from mamori.cli._render import (
 )
 from mamori.cli.scan import FAIL_ON, NO_STORE, OUTPUT, scan_app
 from mamori.model import FindingStatus, Severity
-from mamori.store import Store, StoreError
 
 
 def posture_kind(outcome: PostureOutcome) -> str:
@@ -33,6 +31,8 @@ def posture_kind(outcome: PostureOutcome) -> str:
 
 def _save(outcome: PostureOutcome) -> list[str]:
     """Store each account's report and inventory snapshot; returns the scan ids."""
+    from mamori.store import Store
+
     ids = []
     with Store.open() as store:
         for account in outcome.accounts:
@@ -71,6 +71,9 @@ def _one_scan(
         fail(str(exc))
     ids: list[str] = []
     if not no_store:
+        # the store (SQLAlchemy, ~30 MB) is imported only by the commands that use it
+        from mamori.store import StoreError
+
         try:
             ids = _save(outcome)
         except StoreError as exc:
@@ -83,6 +86,9 @@ def _one_scan(
             )
         render(report, fmt, target)
     if ids:
+        from mamori.cli._changes import render_changes
+        from mamori.store import Store
+
         console = Console(stderr=fmt != "table" or output is not None)
         with Store.open() as store:
             for scan_id in ids:
@@ -151,6 +157,9 @@ def diff(
     as_json: bool = typer.Option(False, "--json", help="Print the diff as JSON."),
 ) -> None:
     """What changed between two stored scans: resources and findings (default: the last two)."""
+    from mamori.cli._changes import render_changes
+    from mamori.store import Store, StoreError
+
     try:
         with Store.open() as store:
             if scan_b is None:

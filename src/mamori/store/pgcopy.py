@@ -13,7 +13,6 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from psycopg import sql
 from sqlalchemy import JSON, Table
 from sqlalchemy.orm import Session
 
@@ -22,6 +21,8 @@ def copy_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) ->
     """COPY `rows` (dicts keyed by column name, as for `insert()`) into `table`."""
     if not rows:
         return
+    from psycopg import sql  # only PostgreSQL stores come here: SQLite never loads psycopg
+
     columns = list(rows[0])
     is_json = [isinstance(table.c[name].type, JSON) for name in columns]
     statement = sql.SQL("COPY {} ({}) FROM STDIN").format(

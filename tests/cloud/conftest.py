@@ -65,7 +65,7 @@ def moto_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture
 def aws(moto_url: str, monkeypatch: pytest.MonkeyPatch) -> boto3.Session:
     """A boto3 session against a freshly reset moto server."""
-    httpx.post(f"{moto_url}/moto-api/reset", timeout=10).raise_for_status()
+    httpx.post(f"{moto_url}/moto-api/reset", timeout=60).raise_for_status()
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_url)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")

@@ -54,10 +54,14 @@ def attempt(
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") in missing:
             return None
-        errors[call] = classify(exc)[1][:300]
+        errors[call] = _one_line(exc)
     except BotoCoreError as exc:
-        errors[call] = classify(exc)[1][:300]
+        errors[call] = _one_line(exc)
     return None
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(classify(exc)[1].split())[:300]
 
 
 def each(fn: Callable[[T], R], items: Iterable[T]) -> list[R]:

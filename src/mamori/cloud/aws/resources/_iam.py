@@ -12,9 +12,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 from urllib.parse import unquote
 
-from botocore.exceptions import BotoCoreError, ClientError
-
-from mamori.cloud.aws.errors import classify
+from mamori.cloud.aws.resources._common import attempt as common_attempt
 from mamori.cloud.aws.resources._common import each as each
 from mamori.cloud.aws.resources._common import iso as iso
 from mamori.cloud.aws.resources._common import tags as tags
@@ -38,10 +36,6 @@ def document(value: Any) -> Any:
     return value
 
 
-def error_text(exc: BaseException) -> str:
-    return classify(exc)[1][:300]
-
-
 def attempt(
     errors: dict[str, str], call: str, fn: Callable[[], T], *, missing: str = ""
 ) -> tuple[bool, T | None]:
@@ -50,15 +44,8 @@ def attempt(
     Any other AWS error is recorded in `errors[call]` and gives (False, None), so the
     checks can say MANUAL for that one item rather than guess.
     """
-    try:
-        return True, fn()
-    except ClientError as exc:
-        if missing and exc.response.get("Error", {}).get("Code") == missing:
-            return True, None
-        errors[call] = error_text(exc)
-    except BotoCoreError as exc:
-        errors[call] = error_text(exc)
-    return False, None
+    value = common_attempt(errors, call, fn, missing=(missing,) if missing else ())
+    return call not in errors, value
 
 
 def policy_refs(attached: Iterable[dict[str, Any]]) -> list[dict[str, str]]:

@@ -18,6 +18,7 @@ import boto3
 import httpx
 import pytest
 
+from mamori.cloud.aws import models
 from mamori.cloud.aws.collect import Target
 from tests.support import need
 
@@ -77,4 +78,10 @@ def aws(moto_url: str, monkeypatch: pytest.MonkeyPatch) -> boto3.Session:
 
 @pytest.fixture
 def target(aws: boto3.Session) -> Target:
-    return Target(session=aws, account=ACCOUNT)
+    """The account as the scanner sees it: a session with the slim API models, so a
+    collector calling an operation it does not declare fails here."""
+    from tests.cloud.storage_seed import s3control_on_loopback
+
+    session = models.session(region_name=REGION)
+    s3control_on_loopback(session)  # as tests do on `aws`: moto's S3 Control host name
+    return Target(session=session, account=ACCOUNT)

@@ -139,8 +139,16 @@ def test_one_account_chain_never_serves_another(aws: boto3.Session, target: Targ
     trail(aws, "main", log_group="cloudtrail")
     alarm_chain(aws, PATTERNS[ROOT][0], metric="root")
     other = "210987654321"  # an assumed role's credentials are that account's in moto
-    session = assume(aws, f"arn:aws:iam::{other}:role/scan")
-    trail(session, "other-main", log_group="cloudtrail", account=other)
+    session = assume(aws, f"arn:aws:iam::{other}:role/scan")  # the scanner's (slim) session
+    creds = session.get_credentials()
+    assert creds is not None
+    seeding = boto3.Session(  # the same credentials, every API operation
+        aws_access_key_id=creds.access_key,
+        aws_secret_access_key=creds.secret_key,
+        aws_session_token=creds.token,
+        region_name=REGION,
+    )
+    trail(seeding, "other-main", log_group="cloudtrail", account=other)
     inv = collect([target, Target(session, other)], regions=[REGION], types=MONITORING_TYPES)
     got = judged(ROOT, inv)
     assert (got[ACCOUNT][0], got[other][0]) == (PASS, FAIL)

@@ -17,6 +17,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
+from mamori.cloud.aws import models
 from mamori.cloud.aws.collect import Target, assume, caller_account
 from mamori.cloud.aws.context import RETRY_CONFIG, paginate
 from mamori.cloud.aws.errors import classify
@@ -27,7 +28,7 @@ SOURCE = "app.posture"
 
 def base_session(profile: str | None, region: str) -> boto3.Session:
     """The session every other credential derives from: a named profile or the chain."""
-    return boto3.Session(profile_name=profile, region_name=region)
+    return models.session(profile_name=profile, region_name=region)
 
 
 def _notice(message: str, level: NoticeLevel = NoticeLevel.WARNING) -> Notice:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import boto3
 
+from mamori.cloud.aws import models
 from mamori.cloud.aws.context import RETRY_CONFIG, AwsContext
 from mamori.cloud.aws.errors import classify
 from mamori.cloud.aws.types import ResourceType, resource_types
@@ -37,7 +38,7 @@ def assume(session: boto3.Session, role_arn: str, name: str = "mamori-scan") -> 
     creds = session.client("sts", config=RETRY_CONFIG).assume_role(
         RoleArn=role_arn, RoleSessionName=name
     )["Credentials"]
-    return boto3.Session(
+    return models.session(
         aws_access_key_id=creds["AccessKeyId"],
         aws_secret_access_key=creds["SecretAccessKey"],
         aws_session_token=creds["SessionToken"],

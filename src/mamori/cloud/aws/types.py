@@ -21,7 +21,9 @@ Collector = Callable[[AwsContext], Iterable[CloudResource]]
 class ResourceType:
     name: str  # "aws.iam.user"
     service: str  # boto3 service name
-    calls: tuple[str, ...]  # API operations used (documentation, least privilege)
+    # API operations used: "Operation" of `service`, "other:Operation" of another API.
+    # Enforced: clients know only the declared operations (cloud.aws.models).
+    calls: tuple[str, ...]
     permissions: tuple[str, ...]  # IAM actions needed
     collect: Collector
     global_: bool = False  # account-wide (IAM, account settings): collected once
@@ -43,7 +45,7 @@ def resource_type(
     """Register the decorated function as the collector of resource type `name`."""
 
     def decorate(fn: Collector) -> Collector:
-        perms = permissions or tuple(f"{service}:{c}" for c in calls)
+        perms = permissions or tuple(c if ":" in c else f"{service}:{c}" for c in calls)
         resource_types.add(name, ResourceType(name, service, calls, perms, fn, global_, id_field))
         return fn
 

@@ -63,7 +63,7 @@ _OPERATORS = {
 @resource_type(
     "aws.cloudtrail.trail",
     service="cloudtrail",
-    calls=("DescribeTrails", "GetTrailStatus", "GetEventSelectors", "GetBucketLogging"),
+    calls=("DescribeTrails", "GetTrailStatus", "GetEventSelectors", "s3:GetBucketLogging"),
     permissions=(
         "cloudtrail:DescribeTrails",
         "cloudtrail:GetTrailStatus",

@@ -208,7 +208,7 @@ def _describe(ctx: AwsContext, clients: _Clients, listed: dict[str, Any]) -> Clo
         "GetBucketPolicy",
         "GetBucketPolicyStatus",
         "GetPublicAccessBlock",
-        "GetEncryptionConfiguration",
+        "GetBucketEncryption",
         "GetBucketVersioning",
         "GetBucketLogging",
     ),

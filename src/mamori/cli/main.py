@@ -7,6 +7,7 @@ import typer
 from mamori import __version__
 from mamori.cli.db import db_app
 from mamori.cli.doctor import doctor
+from mamori.cli.rules import rules_app
 from mamori.cli.scan import sbom, scan_app
 from mamori.cli.scan_aws import diff
 
@@ -36,6 +37,7 @@ def _root(
 app.add_typer(scan_app, name="scan")
 app.command("sbom")(sbom)
 app.add_typer(db_app, name="db")
+app.add_typer(rules_app, name="rules")
 app.command()(doctor)
 app.command()(diff)
 

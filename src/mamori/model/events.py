@@ -23,6 +23,7 @@ thousands of them per second.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 # Socket families as the kernel numbers them (AF_*).
 AF_UNIX = 1
@@ -42,19 +43,43 @@ class SockAddr:
 
 @dataclass(slots=True, frozen=True)
 class SockTuple:
-    """A connection: source and destination (for unix sockets, addresses are paths)."""
+    """A connection: source and destination (for unix sockets, addresses are paths).
+
+    For unix sockets read from a capture, ``src``/``dst`` are the kernel socket
+    addresses in hex (as Falco prints them) and ``path`` is the socket's path.
+    """
 
     family: int
     src: str
     sport: int
     dst: str
     dport: int
+    path: str = ""
 
 
 Param = int | str | bytes | SockAddr | SockTuple | tuple[str, ...] | None
 """A decoded parameter. Paths and names are ``str``; raw buffers ``bytes``; argv,
 env and cgroup lists ``tuple[str, ...]``; flags and numbers ``int`` (flags keep the
 raw bits, Falco's symbolic names are the consumer's job)."""
+
+
+class TaskContext(NamedTuple):
+    """Who caused an event, as a live sensor sees it at that moment (a capture file does
+    not carry this: its readers leave ``SyscallEvent.ctx`` as None and the state engine
+    keeps the process table instead). A NamedTuple because the sensor builds one per
+    event and tuples are the cheapest immutable record to construct."""
+
+    pid: int  # host process (thread group) id
+    ppid: int
+    uid: int
+    gid: int
+    euid: int
+    loginuid: int  # 4294967295 (-1) when unset
+    comm: str
+    cgroup_id: int  # cgroup v2 id: the inode number of the cgroup directory
+    pidns: int  # namespace inode numbers (as in /proc/PID/ns/*)
+    mntns: int
+    netns: int
 
 
 @dataclass(slots=True, frozen=True)
@@ -68,6 +93,7 @@ class SyscallEvent:
     params: dict[str, Param]
     cpu: int = 0
     num: int = 0  # sequence number in the stream (evt.num), 0 when unknown
+    ctx: TaskContext | None = None  # live sensors only: the calling task's context
 
 
 @dataclass(slots=True)

@@ -1,0 +1,2 @@
+"""Readers of recorded runtime activity (``.scap`` captures), producing the runtime
+event model of ``mamori.model.events``."""

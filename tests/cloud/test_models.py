@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Any
+
 import boto3
 import pytest
 from botocore.exceptions import UnknownServiceError
@@ -11,7 +15,7 @@ from mamori.cloud.aws import models
 
 def test_every_declared_call_is_an_operation_of_its_service() -> None:
     """A typo in `calls` would otherwise only show when the collector runs."""
-    full = boto3.Session(region_name="us-east-1")
+    full: Any = boto3.Session(region_name="us-east-1")
     wrong = []
     for service, operations in models.declared_calls().items():
         try:
@@ -89,3 +93,21 @@ def test_prune_keeps_reachable_shapes_only() -> None:
     assert set(slim["operations"]) == {"Get"}
     assert set(slim["shapes"]) == {"In", "Out", "L", "Map", "S", "N", "E"}
     assert slim["metadata"] == model["metadata"]
+
+
+def test_cut_models_are_cached_on_disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The second scan reads the cut model from the cache dir and never parses the full
+    one; a damaged cache file is cut again from the full model and rewritten."""
+    monkeypatch.setenv("MAMORI_AWS_MODEL_CACHE", str(tmp_path))
+    monkeypatch.delenv("MAMORI_AWS_FULL_MODELS", raising=False)
+    first: Any = models.session(region_name="us-east-1").client("kms")
+    (cached,) = tmp_path.rglob("kms_*service-2-*.json")
+    assert set(json.loads(cached.read_text())["operations"]) == set(models.declared_calls()["kms"])
+    cached.write_text(json.dumps({**json.loads(cached.read_text()), "marker": 1}))
+    second: Any = models.session(region_name="us-east-1").client("kms")
+    assert second.meta.service_model._service_description.get("marker") == 1  # read back
+    cached.write_text("{ damaged")
+    third: Any = models.session(region_name="us-east-1").client("kms")
+    ops = set(third.meta.service_model.operation_names)
+    assert ops == set(first.meta.service_model.operation_names)
+    assert json.loads(cached.read_text())["operations"]  # rewritten whole

@@ -10,18 +10,24 @@ shapes those operations reach; the full model is dropped as soon as it is cut.
 This uses botocore's documented extension point (a session's `data_loader` component)
 and changes nothing on the wire. It also keeps the declarations honest: a collector
 calling an operation it does not declare fails its tests with "object has no attribute".
-`MAMORI_AWS_FULL_MODELS=1` turns it off.
+`MAMORI_AWS_FULL_MODELS=1` turns it off. Cut models are cached as JSON under the user's
+cache dir (the same trust as botocore's own `~/.aws/models` override).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import threading
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 import boto3
+import botocore
 import botocore.session
+import platformdirs
 from botocore.loaders import Loader
 
 # Operations made outside the collectors: identity, assume-role, regions, organization.
@@ -91,12 +97,43 @@ class SlimLoader(Loader):
             cache: dict[tuple[str, ...], Any] = vars(self)["_cache"]
             key = ("slim", name)
             if key not in cache:
-                full = super().load_data(name)
-                cache[key] = prune(full, operations)
-                # drop botocore's cached full copy
-                cache.pop(("load_data", name), None)
-                cache.pop(("load_data_with_path", name), None)
+                cache[key] = self._slim(name, operations)
             return cache[key]
+
+    def _slim(self, name: str, operations: frozenset[str]) -> Any:
+        """The cut model: from the disk cache, else cut from the full one and cached.
+
+        Parsing the full model is the scan's largest transient allocation (EC2's JSON),
+        so the cut is kept under the user's cache dir, keyed by botocore's version, the
+        model's path and the operations: later scans never parse the full model.
+        """
+        digest = hashlib.sha256("\n".join(sorted(operations)).encode()).hexdigest()[:16]
+        stem = name.replace("/", "_").replace(os.sep, "_")
+        path = slim_cache_dir() / botocore.__version__ / f"{stem}-{digest}.json"
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            pass
+        cache: dict[tuple[str, ...], Any] = vars(self)["_cache"]
+        slim = prune(super().load_data(name), operations)
+        cache.pop(("load_data", name), None)  # drop botocore's cached full copy
+        cache.pop(("load_data_with_path", name), None)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            partial = path.with_suffix(f".{os.getpid()}.tmp")
+            partial.write_text(json.dumps(slim), encoding="utf-8")
+            partial.replace(path)  # atomic: a concurrent scan reads whole files only
+        except OSError:
+            pass  # a read-only cache only costs the next scan the full parse
+        return slim
+
+
+def slim_cache_dir() -> Path:
+    """Where cut models are kept (MAMORI_AWS_MODEL_CACHE overrides)."""
+    override = os.environ.get("MAMORI_AWS_MODEL_CACHE")
+    if override:
+        return Path(override)
+    return Path(platformdirs.user_cache_dir("mamori")) / "aws-models"
 
 
 def session(**kwargs: Any) -> boto3.Session:

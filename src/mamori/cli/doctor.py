@@ -9,6 +9,8 @@ from rich.console import Console
 from rich.table import Table
 
 from mamori.host.probes import run_all
+from mamori.sensor.select import CHOICES, choose_sensor, sensor_name
+from mamori.sensor.sensor import SensorError
 
 # Which later capability each probe enables.
 USED_BY = {
@@ -25,11 +27,27 @@ USED_BY = {
 }
 
 
+def sensor_choice(requested: str) -> dict[str, object]:
+    """The runtime sensor ``mamori agent --sensor REQUESTED`` would run, and why."""
+    try:
+        factory, reason = choose_sensor(requested)
+    except SensorError as exc:
+        return {"capability": "runtime sensor", "available": False, "detail": str(exc),
+                "used_by": f"mamori agent --sensor {requested}", "sensor": None}  # fmt: skip
+    name = sensor_name(factory)
+    return {"capability": "runtime sensor", "available": True, "detail": reason,
+            "used_by": f"mamori agent --sensor {requested}", "sensor": name}  # fmt: skip
+
+
 def doctor(
     as_json: bool = typer.Option(False, "--json", help="Print the probes as JSON."),
+    sensor: str = typer.Option(
+        "auto", "--sensor", help=f"Sensor choice to evaluate: {', '.join(CHOICES)}."
+    ),
 ) -> None:
     """Show what this host supports for each capability, and why not when it does not."""
     probes = run_all()
+    choice = sensor_choice(sensor)
     if as_json:
         rows = [
             {
@@ -40,7 +58,7 @@ def doctor(
             }
             for p in probes
         ]
-        typer.echo(json.dumps(rows, indent=2))
+        typer.echo(json.dumps([*rows, choice], indent=2))
         return
     table = Table(title="mamori doctor: host capabilities")
     table.add_column("capability")
@@ -51,3 +69,4 @@ def doctor(
         mark = "[green]yes[/green]" if p.available else "[red]no[/red]"
         table.add_row(p.name, mark, USED_BY.get(p.name, ""), p.detail)
     Console().print(table)
+    typer.echo(f"runtime sensor (--sensor {sensor}): {choice['detail']}")

@@ -5,15 +5,12 @@ Each case says which rules files to load (``rules_file``) or validate
 (``validate_rules_file``), the expected load errors/warnings, and, for the cases that
 replay a capture (``trace_file``), the expected detections.
 
-Capture cases need a replay of ``.scap`` files through the syscall field extractors,
-which come with the state engine. `find_replay` is the hook: when a module providing
-``replay_events(path) -> Iterable[event]`` for the ``syscall`` source exists, the
-detect cases run; until then they skip with that reason.
+Capture cases replay their ``.scap`` file through the state engine and the syscall
+field extractors (`mamori.app.replay`); `find_replay` returns that replay.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -86,17 +83,19 @@ def expectations(case: Case, key: str) -> list[Expectation]:
     return out
 
 
-Replay = Callable[[Path], Iterable[Any]]
+Detect = Callable[[Path, Any], Iterable[Any]]
+"""Runs a capture through a loaded ruleset; yields alerts (``.name``, ``.priority``,
+and for output checks ``.text()``/``.json()``)."""
 
 
-def find_replay() -> Replay | None:
-    """The capture replay for the syscall source, once the state engine provides it."""
-    for module, attr in (("mamori.runtime.replay", "replay_events"),):
-        try:
-            mod = importlib.import_module(module)
-        except ImportError:
-            continue
-        fn = getattr(mod, attr, None)
-        if callable(fn):
-            return fn  # type: ignore[no-any-return]
-    return None
+def find_replay() -> Detect | None:
+    """The capture replay of the syscall source (`mamori.app.replay.replay`)."""
+    try:
+        from mamori.app.replay import replay
+    except ImportError:
+        return None
+
+    def detect(trace: Path, ruleset: Any) -> Iterable[Any]:
+        return replay(trace, ruleset=ruleset)
+
+    return detect

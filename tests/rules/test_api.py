@@ -43,7 +43,6 @@ def test_field_resolution() -> None:
         except FieldError:
             continue
         raise AssertionError(bad)
-    # no extractor attached yet: the getter answers "not available"
-    assert SYSCALL.compile_field(ref)(object()) is None or "container.mount.dest" not in (
-        SYSCALL.unextractable
-    )
+    # a field without an extractor compiles to a getter that answers "not available"
+    if "container.mount.dest" in SYSCALL.unextractable:
+        assert SYSCALL.compile_field(ref)(object()) is None

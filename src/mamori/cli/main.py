@@ -7,6 +7,7 @@ import typer
 from mamori import __version__
 from mamori.cli.db import db_app
 from mamori.cli.doctor import doctor
+from mamori.cli.replay import replay_command
 from mamori.cli.rules import rules_app
 from mamori.cli.scan import sbom, scan_app
 from mamori.cli.scan_aws import diff
@@ -40,6 +41,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(rules_app, name="rules")
 app.command()(doctor)
 app.command()(diff)
+app.command("replay")(replay_command)
 
 
 def main() -> None:

@@ -123,7 +123,11 @@ class Compiler:
             info, ref = resolve_field(self.source, o)
             self.fields.append(ref)
             multi = info.arg is not None and not info.arg.required and ref.arg is None
-            return self._getter(ref), info.type, info.is_list, multi
+            getter = self._getter(ref)
+            # a getter may declare that it answers "any of these" tuples (fd.port: client
+            # or server port), which the inlined fast checks do not handle
+            multi = multi or bool(getattr(getter, "multi", False))
+            return getter, info.type, info.is_list, multi
         getter, ftype, is_list, multi = self._operand(o.operand)
         getter, ftype, is_list = _transform(o, getter, ftype, is_list)
         return getter, ftype, is_list, multi and o.name != "len"

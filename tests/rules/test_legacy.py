@@ -69,11 +69,7 @@ DETECTS = [c for c in CASES if c.spec.get("trace_file") and "detect" in c.spec]
 
 # Capture cases we do not pass, with the reason (strict: they must start failing loudly
 # when fixed, so the entry gets removed).
-DETECT_FAILURES = {
-    name: "the loader does not substitute a list name used as a bare value "
-    "(`proc.name=cat_binaries`); Falco's list resolver replaces it with the list's item"
-    for name in ("list_sub_bare", "list_sub_whitespace")
-}
+DETECT_FAILURES: dict[str, str] = {}
 
 
 def _ids(cases: list[Case]) -> list[str]:

@@ -173,3 +173,18 @@ def test_exponential_macro_expansion_is_refused() -> None:
     assert [e.message for e in rs.result.errors] == [
         "condition has more than 100000 nodes after macro expansion"
     ]
+
+
+def test_a_list_name_as_a_bare_value_is_its_single_item() -> None:
+    """Falco substitutes list names in the condition text: `proc.name=cats` with
+    items [cat] reads `proc.name=cat`; a list of several items is no single value."""
+    lists = {"cats": ("cat",), "shells": ("bash", "sh")}
+
+    def expand(item: str) -> tuple[str, ...]:
+        return lists.get(item, (item,))
+
+    expr = parse("proc.name=cats", expand)
+    assert isinstance(expr, Binary) and expr.rhs == Value("cat", expr.rhs.pos)
+    assert parse("proc.name=dog", expand) == parse("proc.name=dog")
+    with pytest.raises(ParseError, match="list 'shells' has 2 items"):
+        parse("proc.name=shells", expand)

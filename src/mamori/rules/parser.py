@@ -288,7 +288,12 @@ class _Parser:
         bare = self.regex(_BARE)
         if bare is None:
             raise self.fail("a value")
-        return Value(bare, start)
+        # Falco substitutes list names in the condition text, bare values included:
+        # `proc.name=cat_binaries` with items [cat] reads `proc.name=cat`.
+        expanded = self.expand(bare)
+        if len(expanded) == 1:
+            return Value(expanded[0], start)
+        raise ParseError(f"list '{bare}' has {len(expanded)} items: not a single value", start)
 
     def val_operand(self, ident: str, start: int) -> Operand:
         """After ``ident(``: ``val(field)`` or ``transformer(val(...))``."""

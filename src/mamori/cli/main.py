@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from mamori import __version__
+from mamori.cli.agent import agent
 from mamori.cli.db import db_app
 from mamori.cli.doctor import doctor
 from mamori.cli.replay import replay_command
@@ -42,6 +43,7 @@ app.add_typer(rules_app, name="rules")
 app.command()(doctor)
 app.command()(diff)
 app.command("replay")(replay_command)
+app.command()(agent)
 
 
 def main() -> None:

@@ -1,0 +1,242 @@
+"""`mamori agent`: run the runtime sensor; print events, keep the connection map.
+
+    mamori agent --print --filter execve --filter connect        # JSON lines, Falco keys
+    mamori agent --print --field proc.name --field proc.aname[2] --duration 10
+    mamori agent --connections --duration 60                     # then the map as a table
+
+Events print as one JSON object per line whose keys are Falco field names, read through
+the ``syscall`` rule source's getters (so a value prints exactly as a rule sees it; null
+when not available). ``--filter`` types go to the sensor, which filters in the kernel
+(process life-cycle events are captured too, for context, but not printed). The
+connection map is saved under the XDG data dir every minute and on exit.
+Exit codes: 0 ok; 2 the agent cannot run here (not root, no sensor) or bad options.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+from types import FrameType
+from typing import Any, TextIO
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from mamori.cli._render import err_console, fail
+
+DEFAULT_FIELDS = (
+    "evt.num", "evt.time", "evt.type", "evt.dir", "evt.res", "proc.pid", "proc.name",
+    "proc.exepath", "proc.cmdline", "proc.pname", "user.name", "fd.name", "fd.sip",
+    "fd.sport", "fd.cip", "fd.cport", "container.id", "container.name",
+    "container.image.repository",
+)  # fmt: skip
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "backslashreplace")
+    if isinstance(value, tuple | list | set | frozenset):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, ipaddress.IPv4Address | ipaddress.IPv6Address):
+        return str(value)
+    return str(value)
+
+
+def split_field(text: str) -> tuple[str, str | None]:
+    """``proc.aname[2]`` -> (``proc.aname``, ``2``); ``evt.arg.fd`` stays whole."""
+    if text.endswith("]") and "[" in text:
+        name, _, arg = text[:-1].partition("[")
+        return name, arg
+    return text, None
+
+
+class JsonLines:
+    """A sink writing each event as a JSON line of the chosen fields (Falco names)."""
+
+    def __init__(self, fields: list[str], out: TextIO) -> None:
+        from mamori.rules.source import FieldError
+        from mamori.rules.sources.syscall import SYSCALL
+
+        self.out = out
+        self.getters = []
+        self.unextractable = []
+        for text in fields:
+            name, arg = split_field(text)
+            try:
+                _info, ref = SYSCALL.resolve(name, arg)
+            except FieldError as exc:
+                raise typer.BadParameter(str(exc), param_hint="--field") from None
+            if ref.name in SYSCALL.unextractable:
+                self.unextractable.append(text)
+            self.getters.append((text, SYSCALL.compile_field(ref)))
+
+    def __call__(self, view: object) -> None:
+        row = {}
+        for name, getter in self.getters:
+            try:
+                row[name] = _jsonable(getter(view))
+            except Exception:  # a field must not stop the stream: report it as unknown
+                row[name] = None
+        self.out.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def connections_table(doc: dict[str, Any]) -> list[Table]:
+    """The map as three rich tables: listeners, connections, local links."""
+    names = {cid: info.get("name", "") for cid, info in doc.get("containers", {}).items()}
+
+    def where(item: dict[str, Any]) -> str:
+        cid = str(item.get("container", "host"))
+        return cid if cid == "host" else f"{names.get(cid) or '?'} ({cid})"
+
+    listeners = Table(title="listening sockets")
+    for col in ("proto", "address", "port", "pid", "process", "exe", "container", "accepts"):
+        listeners.add_column(col, overflow="fold")
+    for x in sorted(doc["listeners"], key=lambda x: (x["proto"], x["port"], x["addr"])):
+        if x["active"]:
+            listeners.add_row(x["proto"], x["addr"], str(x["port"]), str(x["pid"]),
+                              x["process"], x["exe"], where(x), str(x["accepts"]))  # fmt: skip
+    flows = Table(title="connections")
+    for col in ("process", "container", "dir", "proto", "peer", "port", "count", "failed",
+                "bytes out/in"):  # fmt: skip
+        flows.add_column(col, overflow="fold")
+    for f in sorted(doc["connections"], key=lambda f: -f["count"]):
+        nbytes = f"{f['bytes_out'] or '-'}/{f['bytes_in'] or '-'}"
+        flows.add_row(f["process"], where(f), f["direction"], f["proto"], f["peer"],
+                      str(f["port"]), str(f["count"]), str(f["failed"]), nbytes)  # fmt: skip
+    links = Table(title="local links (client -> server)")
+    for col in ("client", "server", "proto", "address", "port", "count", "via"):
+        links.add_column(col, overflow="fold")
+    for k in sorted(doc["links"], key=lambda k: -k["count"]):
+        links.add_row(
+            f"{k['client']['process']} [{where(k['client'])}]",
+            f"{k['server']['process']} [{where(k['server'])}]",
+            k["proto"], k["addr"], str(k["port"]), str(k["count"]), k["via"],
+        )  # fmt: skip
+    return [listeners, flows, links]
+
+
+def agent(
+    print_events: bool = typer.Option(False, "--print", help="Stream events as JSON lines."),
+    fields: list[str] = typer.Option(
+        [], "--field", help="A Falco field to print (repeatable; default: a common set)."
+    ),
+    filters: list[str] = typer.Option(
+        [], "--filter", help="Capture and print only these event types (repeatable)."
+    ),
+    connections: bool = typer.Option(
+        False, "--connections", help="Print the connection map when the agent stops."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="With --connections: print JSON."),
+    data_bytes: bool = typer.Option(
+        False, "--bytes", help="Also capture send/recv calls, for byte counts (chatty)."
+    ),
+    duration: float | None = typer.Option(None, "--duration", min=0, help="Stop after N s."),
+    sensor: str = typer.Option("auto", "--sensor", help="auto, ebpf or fallback."),
+    map_file: Path | None = typer.Option(
+        None, "--map-file", help="Where to save the connection map (default: XDG data dir)."
+    ),
+    podman_socket: Path = typer.Option(
+        Path("/run/podman/podman.sock"), "--podman-socket", help="Podman API socket."
+    ),
+) -> None:
+    """Run the runtime sensor: print events and/or map which process talks to which."""
+    import os
+
+    if os.geteuid() != 0:
+        fail("mamori agent needs root: the eBPF and fallback sensors need CAP_BPF/CAP_SYS_ADMIN")
+    from mamori.rules.sources.syscall import SYSCALL
+
+    unknown = sorted(set(filters) - SYSCALL.event_types)
+    if unknown:
+        raise typer.BadParameter(
+            f"unknown event types: {', '.join(unknown)}", param_hint="--filter"
+        )
+    sink = JsonLines(list(fields) or list(DEFAULT_FIELDS), sys.stdout) if print_events else None
+    if sink is not None and sink.unextractable:
+        err_console.print(f"no extractor yet (printed as null): {', '.join(sink.unextractable)}")
+    _run(sink, filters or None, connections, as_json, data_bytes, duration, sensor, map_file,
+         podman_socket)  # fmt: skip
+
+
+def _run(
+    sink: JsonLines | None,
+    filters: list[str] | None,
+    connections: bool,
+    as_json: bool,
+    data_bytes: bool,
+    duration: float | None,
+    requested: str,
+    map_file: Path | None,
+    podman_socket: Path,
+) -> None:
+    from mamori.app.agent import Agent, AgentError, capture_types
+    from mamori.runtime.connections import ConnectionMap
+    from mamori.runtime.connections_store import default_path
+    from mamori.runtime.podman import ContainerMetadata, PodmanClient
+    from mamori.sensor.select import choose_sensor
+    from mamori.sensor.sensor import SensorError
+
+    keep_map = connections or filters is None  # a filtered run may not see the network
+    try:
+        factory, reason = choose_sensor(requested)
+        sensor = factory(capture_types(filters, keep_map, data_bytes))
+    except (SensorError, ValueError) as exc:
+        fail(str(exc))
+    stop = threading.Event()
+
+    def _on_signal(_signum: int, _frame: FrameType | None) -> None:
+        if stop.is_set():  # asked twice: stop now, without waiting for the batch
+            raise KeyboardInterrupt
+        stop.set()
+
+    previous = {sig: signal.signal(sig, _on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    cmap = ConnectionMap() if keep_map else None
+    runner = Agent(
+        sensor,
+        connections=cmap,
+        metadata=ContainerMetadata(PodmanClient(podman_socket)),
+        sinks=[sink] if sink is not None else [],
+        sink_types=filters,
+        map_path=(map_file or default_path()) if keep_map else None,
+    )
+    try:
+        try:
+            runner.start()
+        except (AgentError, SensorError) as exc:
+            fail(str(exc))
+        err_console.print(f"mamori agent: capturing ({reason})", highlight=False)
+        deadline = None if duration is None else time.monotonic() + duration
+        while not stop.is_set():
+            left = 0.1 if deadline is None else deadline - time.monotonic()
+            if left <= 0:
+                break
+            runner.poll(min(0.1, left))
+            sys.stdout.flush()  # a reader of --print sees each batch as it comes
+    except KeyboardInterrupt:
+        pass
+    finally:
+        runner.stop()
+        sys.stdout.flush()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    err_console.print(
+        f"mamori agent: {runner.events} events, {runner.delivered} printed, "
+        f"{runner.drops} dropped; map: {runner.map_path}",
+        highlight=False,
+    )
+    if connections and cmap is not None:
+        doc = cmap.to_dict()
+        if as_json:
+            typer.echo(json.dumps(doc, indent=2))
+        else:
+            console = Console()
+            for table in connections_table(doc):
+                console.print(table)

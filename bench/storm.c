@@ -6,7 +6,8 @@
  * MODE connect: socket + connect to 127.0.0.1:PORT(refused) + close (3 syscalls)
  * MODE getpid:  getppid per iteration (a syscall the sensor does not capture)
  * RATE:         target syscalls/s (0 = as fast as possible)
- * Prints one JSON line: {"syscalls": N, "seconds": S, "rate": R}.
+ * Prints one JSON line: {"syscalls": N, "seconds": S, "rate": R, "cpu": C} (C: the
+ * generator's own CPU seconds, user + system: at a fixed rate the agent's cost shows there).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -66,7 +68,11 @@ int main(int argc, char **argv)
 		}
 	}
 	double took = t - start;
-	printf("{\"syscalls\": %llu, \"seconds\": %.3f, \"rate\": %.0f}\n", iters * per_iter, took,
-	       iters * per_iter / took);
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	double cpu = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec +
+		     ru.ru_stime.tv_usec / 1e6;
+	printf("{\"syscalls\": %llu, \"seconds\": %.3f, \"rate\": %.0f, \"cpu\": %.4f}\n",
+	       iters * per_iter, took, iters * per_iter / took, cpu);
 	return 0;
 }

@@ -6,10 +6,11 @@ import os
 import socket
 import struct
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mamori.model.events import AF_INET, AF_INET6, AF_UNIX, SockAddr, SockTuple
+from mamori.model.events import AF_INET, AF_INET6, AF_UNIX, SockAddr, SockTuple, SyscallEvent
 from mamori.sensor import layout as lay
 from mamori.sensor.decode import Decoder
 from mamori.sensor.table import BY_NAME, SPECS
@@ -23,8 +24,8 @@ def blob(tag: int, data: bytes) -> bytes:
 def record(nr: int, ret: int, args: tuple[int, ...], blobs: bytes = b"", **hdr: int) -> bytes:
     size = lay.HEADER.size + len(blobs)
     head = lay.HEADER.pack(
-        size, nr, hdr.get("cpu", 1), 0, 1000, 42, 41, 1, 0, 0, 0, 0xFFFFFFFF, 7, 8, 9, 1234,
-        ret, *args, b"comm\0" + b"\0" * 11,
+        size, nr, hdr.get("cpu", 1), 0, 1000, ret, *args,
+        42, 41, 1, 0, 0, 0, 0xFFFFFFFF, 7, 8, 9, 1234, b"comm\0" + b"\0" * 11,
     )  # fmt: skip
     return head + blobs
 
@@ -103,3 +104,72 @@ def test_blob_round_trip(items: list[tuple[int, bytes]]) -> None:
     raw = b"".join(blob(t, d) for t, d in items)
     parsed = parse_blobs(raw, 0, len(raw))
     assert sorted(parsed.values()) == sorted(d for _, d in items)
+
+
+def _framed(*records: bytes) -> bytes:
+    """Records as the ring holds them: an 8-byte header each, 8-byte aligned."""
+    out = b""
+    for raw in records:
+        out += struct.pack("<II", len(raw), 0) + raw + b"\0" * (-len(raw) % 8)
+    return out
+
+
+def _sample_records() -> list[bytes]:
+    openat = BY_NAME["openat"]
+    connect = BY_NAME["connect"]
+    addr = struct.pack("<H", AF_INET) + struct.pack(">H", 443) + socket.inet_aton("10.0.0.9")
+    return [
+        record(openat.nr, 3, (0xFFFFFF9C, 0, 0, 0, 0, 0), blob(1, b"/etc/passwd")),
+        record(BY_NAME["close"].nr, 0, (3, 0, 0, 0, 0, 0)),
+        record(connect.nr, -111, (4, 0, 16, 0, 0, 0), blob(1, addr + b"\0" * 8)),
+        record(lay.EV_PROCEXIT, 256, (1, 0, 0, 0, 0, 0)),
+    ]
+
+
+def test_batch_decode_matches_record_by_record_and_lazy_params_match_eager() -> None:
+    recs = _sample_records()
+    chunk = _framed(*recs)
+    eager = Decoder(5).decode_batch(chunk, lazy=False)
+    lazy = Decoder(5).decode_batch(chunk)
+    single = [Decoder(5).decode(r, 0, len(r)) for r in recs]
+    assert [e.name for e in eager] == ["openat", "close", "connect", "procexit"]
+    assert [e.dir for e in eager] == ["<", "<", "<", ">"]
+    assert eager == single
+    assert all(type(e) is SyscallEvent for e in eager)
+    # lazy events are SyscallEvents that decode params on first access, equal both ways
+    assert all(isinstance(e, SyscallEvent) and type(e) is not SyscallEvent for e in lazy)
+    assert lazy == eager and eager == lazy
+    assert lazy[0].params == {"fd": 3, "dirfd": -100, "name": "/etc/passwd", "flags": 0, "mode": 0}
+    assert lazy[2].params["tuple"] == SockTuple(AF_INET, "", 0, "10.0.0.9", 443)
+    assert lazy[3].params == {"status": 256, "ret": 1, "sig": 0, "core": 0}
+    # the context block is shared between events of the same task
+    assert lazy[0].ctx is lazy[1].ctx and lazy[0].ctx == eager[0].ctx
+    assert lazy[1].ctx is not None and lazy[1].ctx.pid == 41 and lazy[1].ctx.comm == "comm"
+
+
+def test_lazy_events_behave_as_syscall_events() -> None:
+    import dataclasses
+    import pickle
+
+    ev = Decoder(0).decode_batch(_framed(_sample_records()[0]))[0]
+    copy = dataclasses.replace(ev, name="x")
+    assert copy.name == "x" and copy.params == ev.params
+    assert pickle.loads(pickle.dumps(ev)) == ev
+    assert dataclasses.asdict(ev)["params"]["name"] == "/etc/passwd"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        ev.tid = 1  # type: ignore[misc]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    prefix=st.lists(st.sampled_from(range(4)), max_size=6),
+    junk=st.binary(max_size=400),
+    cut=st.integers(0, 2000),
+)
+def test_batch_decoder_never_raises(prefix: list[int], junk: bytes, cut: int) -> None:
+    recs = _sample_records()
+    chunk = (_framed(*(recs[i] for i in prefix)) + junk)[: cut + 8]
+    decoder = Decoder(0)
+    for ev in decoder.decode_batch(chunk):
+        assert ev.name in BY_NAME
+        assert isinstance(ev.params, dict)

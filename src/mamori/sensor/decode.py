@@ -19,24 +19,23 @@ from mamori.sensor import values
 from mamori.sensor.table import SPECS, EventSpec
 from mamori.sensor.values import Blobs, Buf, parse_blobs
 
-Header = tuple[int | bytes, ...]
-ParamsFn = Callable[[Header, Blobs], dict[str, Param]]
+Header = tuple[int, ...]
+ParamsFn = Callable[[Header, Blobs, TaskContext], dict[str, Param]]
 
+# generated code sees h (layout.RING_FIXED values), b (blobs) and c (the TaskContext)
 _S32 = "((h[{i}] & 0xFFFFFFFF) ^ 0x80000000) - 0x80000000"
 _HEADER_EXPR = {  # never None: assigned directly
-    "ret": f"h[{lay.H_RET}]",
-    "tid": f"h[{lay.H_TID}]",
-    "pid": f"h[{lay.H_PID}]",
-    "ptid": f"h[{lay.H_PPID}]",
-    "euid": f"h[{lay.H_EUID}]",
-    "loginuid": f"h[{lay.H_LOGINUID}]",
-    "comm": f"V.text(h[{lay.H_COMM}].split(b'\\0', 1)[0])",
-    "exitret": f"(h[{lay.H_RET}] >> 8) & 0xFF",
-    "exitsig": f"h[{lay.H_RET}] & 0x7F",
-    "exitcore": f"(h[{lay.H_RET}] >> 7) & 1",
+    "ret": f"h[{lay.R_RET}]",
+    "tid": f"h[{lay.R_TID}]",
+    "pid": "c[0]",
+    "ptid": "c[1]",
+    "euid": "c[4]",
+    "loginuid": "c[5]",
+    "comm": "c[6]",
+    "exitret": f"(h[{lay.R_RET}] >> 8) & 0xFF",
+    "exitsig": f"h[{lay.R_RET}] & 0x7F",
+    "exitcore": f"(h[{lay.R_RET}] >> 7) & 1",
 }
-# proc blob: exe_ino, exe_ctime, exe_mtime, cap_inh, cap_perm, cap_eff, fdlimit,
-# pidns_init_start_ts, exe_dev, flags, vtid, vpid, vpgid, sid, tty, egid
 _PROC_EXPR = {
     "exe_ino": "pr[0]",
     "exe_ino_ctime": "pr[1]",
@@ -83,7 +82,7 @@ def expression(src: str, spec: EventSpec) -> tuple[str, bool]:
     if src.startswith("const"):
         return str(int(src[5:], 0)), False
     if src[0] == "a" and src[1:2].isdigit():
-        index = lay.H_A0 + int(src[1])
+        index = lay.R_A0 + int(src[1])
         cast = src.partition(":")[2]
         if cast in ("fd", "i32"):
             return _S32.format(i=index), False
@@ -105,7 +104,7 @@ def expression(src: str, spec: EventSpec) -> tuple[str, bool]:
 def generate(spec: EventSpec) -> str:
     """The source of the params function of one event."""
     sources = [s for _, s in spec.params]
-    lines = [f"def params_{spec.name}(h, b):"]
+    lines = [f"def params_{spec.name}(h, b, c):"]
     if any(s in _PROC_EXPR for s in sources):
         lines.append("    pr = V.proc(b)")
     if any(s in ("args", "exe") for s in sources):
@@ -138,75 +137,176 @@ def compile_params(spec: EventSpec) -> ParamsFn:
     return fn
 
 
-_new_tuple = tuple.__new__
+PARAMS: dict[int, ParamsFn] = {spec.nr: compile_params(spec) for spec in SPECS}
+"""The generated params function of each event, by record ``nr`` (compiled once)."""
+
+_UNPACK = lay.RING_FIXED.unpack_from
+_HSIZE = lay.HEADER.size
+_FRAMED = lay.RING_HDR + _HSIZE
+_DECODE_ERRORS = (struct.error, ValueError, IndexError, OSError, UnicodeError)
+_PARAMS_SLOT = vars(SyscallEvent)["params"]  # the member descriptor of the slot
+_get_params = _PARAMS_SLOT.__get__
+_set_params = _PARAMS_SLOT.__set__
+
+
+def record_params(raw: bytes, ctx: TaskContext) -> dict[str, Param] | None:
+    """The params of one ring record (with the ring's 8-byte header); None when it is
+    malformed (unknown event, truncated header or a bad blob)."""
+    if len(raw) < _FRAMED:
+        return None
+    h = _UNPACK(raw, 0)
+    fn = PARAMS.get(h[lay.R_NR])
+    if fn is None:
+        return None
+    end = min(lay.RING_HDR + h[lay.R_SIZE], len(raw))
+    blobs = parse_blobs(raw, _FRAMED, end) if end > _FRAMED else {}
+    try:
+        return fn(h, blobs, ctx)
+    except _DECODE_ERRORS:
+        return None
+
+
+class SensorEvent(SyscallEvent):
+    """A ``SyscallEvent`` whose ``params`` are decoded from the raw record on first access.
+
+    The header fields (ts, tid, name, dir, cpu, ctx) are set when the batch is decoded;
+    the parameters (blobs: paths, addresses, tuples, argv) cost several times more and
+    many consumers never read them for most events (a rules engine filters on the event
+    type and the process first). Reading ``params`` decodes once and keeps the dict; the
+    event then behaves exactly like a ``SyscallEvent`` (and compares equal to one).
+    """
+
+    __slots__ = ("_raw",)
+    _raw: bytes
+    malformed = [0]  # params that failed to decode lazily (all sensors of the process)
+
+    @property
+    def params(self) -> dict[str, Param]:
+        try:
+            return _get_params(self)  # type: ignore[no-any-return]
+        except AttributeError:
+            pass
+        raw: bytes = self._raw
+        p = record_params(raw, self.ctx) if self.ctx is not None else None
+        if p is None:
+            SensorEvent.malformed[0] += 1
+            p = {}
+        _set_params(self, p)
+        self._set_raw(b"")
+        return p
+
+    @params.setter
+    def params(self, value: dict[str, Param]) -> None:
+        _set_params(self, value)
+
+    def _set_raw(self, raw: bytes) -> None:
+        _SET_RAW(self, raw)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SyscallEvent):
+            return NotImplemented
+        return all(getattr(self, f) == getattr(other, f) for f in _FIELDS)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+_FIELDS = ("ts", "tid", "name", "dir", "params", "cpu", "num", "ctx")
+_SET_RAW = vars(SensorEvent)["_raw"].__set__
 _new_object = object.__new__
 # SyscallEvent is a frozen slotted dataclass: its generated __init__ goes through
-# object.__setattr__ per field (about 2 us an event). Setting the slots through their
-# member descriptors builds the identical object three times faster.
+# object.__setattr__ per field. Setting the slots through their member descriptors
+# builds the identical object several times faster.
 _SET_EVENT = tuple(
-    getattr(SyscallEvent, f).__set__
-    for f in ("ts", "tid", "name", "dir", "params", "cpu", "num", "ctx")
+    getattr(SyscallEvent, f).__set__ for f in ("ts", "tid", "name", "dir", "cpu", "num", "ctx")
 )
+_LEN_MASK = 0x3FFFFFFF
+_DISCARD = 1 << 30
+_CTX_START = lay.RING_HDR + lay.CTX_OFFSET
+_CTX_END = lay.RING_HDR + _HSIZE
 
 
 class Decoder:
-    """Turns raw records into events; ``boot_offset`` maps CLOCK_BOOTTIME to the epoch."""
+    """Turns a batch of ring records into events; ``boot_offset`` maps CLOCK_BOOTTIME to
+    the epoch. ``lazy`` (the default) defers each event's params to first access
+    (``SensorEvent``); otherwise they are decoded with the batch."""
 
-    def __init__(self, boot_offset: int) -> None:
+    def __init__(self, boot_offset: int, *, lazy: bool = True) -> None:
         self.boot_offset = boot_offset
-        self._specs: dict[int, tuple[str, ParamsFn, str]] = {
-            spec.nr: (spec.name, compile_params(spec), ">" if spec.nr == lay.EV_PROCEXIT else "<")
-            for spec in SPECS
+        self.lazy = lazy
+        self._names: dict[int, tuple[str, str]] = {
+            spec.nr: (spec.name, ">" if spec.nr == lay.EV_PROCEXIT else "<") for spec in SPECS
         }
-        self._comms: dict[bytes, str] = {}
+        self._ctxs: dict[bytes, TaskContext] = {}
         self.malformed = 0
-        self.decode = self._make_decode()
 
-    def _make_decode(self) -> Callable[[Buf, int, int], SyscallEvent | None]:
-        """The per-record function, with everything it touches bound as closure locals."""
-        specs, comms, boot = self._specs, self._comms, self.boot_offset
-        unpack, hsize = lay.HEADER.unpack_from, lay.HEADER.size
-        s_ts, s_tid, s_name, s_dir, s_params, s_cpu, s_num, s_ctx = _SET_EVENT
-        text, event_cls, ctx_cls = values.text, SyscallEvent, TaskContext
+    def context(self, raw: bytes) -> TaskContext:
+        """The TaskContext of a CTX block (cached: a process's events share one object)."""
+        ctx = self._ctxs.get(raw)
+        if ctx is None:
+            pid, ppid, uid, gid, euid, login, pidns, mntns, netns, cg, comm = lay.CTX.unpack(raw)
+            name = values.text(comm.split(b"\0", 1)[0])
+            ctx = TaskContext(pid, ppid, uid, gid, euid, login, name, cg, pidns, mntns, netns)
+            if len(self._ctxs) >= 8192:
+                self._ctxs.clear()
+            self._ctxs[raw] = ctx
+        return ctx
 
-        def decode(buf: Buf, off: int, length: int) -> SyscallEvent | None:
-            if length < hsize:
-                self.malformed += 1
-                return None
-            h = unpack(buf, off)
-            entry = specs.get(h[1])
-            if entry is None:
-                self.malformed += 1
-                return None
-            size = h[0] if h[0] <= length else length
-            blobs = parse_blobs(buf, off + hsize, off + size) if size > hsize else {}
-            try:
-                params = entry[1](h, blobs)
-            except (struct.error, ValueError, IndexError, OSError, UnicodeError):
-                self.malformed += 1
-                params = {}
-            comm = comms.get(h[23])
-            if comm is None:
-                if len(comms) > 4096:
-                    comms.clear()
-                comm = comms[h[23]] = text(h[23].split(b"\0", 1)[0])
-            # header: size nr cpu flags ts tid pid ppid uid gid euid loginuid pidns mntns
-            # netns cgroup ret a0..a5 comm (layout.HEADER)
-            ev = _new_object(event_cls)
+    def decode(self, buf: Buf, off: int, length: int) -> SyscallEvent | None:
+        """One record (without the ring's header) at ``off``, params decoded now."""
+        raw = bytes(buf[off : off + length])
+        if len(raw) < _HSIZE:
+            self.malformed += 1
+            return None
+        framed = len(raw).to_bytes(4, "little") + bytes(4) + raw + bytes(-len(raw) % 8)
+        events = self.decode_batch(framed, lazy=False)
+        return events[0] if events else None
+
+    def decode_batch(self, chunk: bytes, *, lazy: bool | None = None) -> list[SyscallEvent]:
+        """Every record of ``chunk``: ring records back to back, each with the kernel's
+        8-byte header, as ``ring.RingReader.read`` returns them."""
+        lazy = self.lazy if lazy is None else lazy
+        names, ctxs, context, boot = self._names, self._ctxs, self.context, self.boot_offset
+        unpack = lay.RING_FIXED.unpack_from
+        s_ts, s_tid, s_name, s_dir, s_cpu, s_num, s_ctx = _SET_EVENT
+        new, event_cls = _new_object, SensorEvent if lazy else SyscallEvent
+        params_of, set_raw, set_params = PARAMS, _SET_RAW, _set_params
+        hdr, hsize, end = lay.RING_HDR, _HSIZE, len(chunk)
+        out: list[SyscallEvent] = []
+        append = out.append
+        pos = 0
+        while pos + hdr + hsize <= end:
+            h = unpack(chunk, pos)
+            length = h[0] & _LEN_MASK
+            nxt = pos + ((length + hdr + 7) & ~7)
+            kind = names.get(h[2])
+            if h[0] & _DISCARD or kind is None or length < hsize or nxt > end:
+                if not h[0] & _DISCARD:
+                    self.malformed += 1
+                pos = nxt if pos < nxt <= end else end
+                continue
+            key = chunk[pos + _CTX_START : pos + _CTX_END]
+            ctx = ctxs.get(key)
+            if ctx is None:
+                ctx = context(key)
+            ev = new(event_cls)
             s_ts(ev, h[4] + boot)
-            s_tid(ev, h[5])
-            s_name(ev, entry[0])
-            s_dir(ev, entry[2])
-            s_params(ev, params)
-            s_cpu(ev, h[2])
+            s_tid(ev, h[12])
+            s_name(ev, kind[0])
+            s_dir(ev, kind[1])
+            s_cpu(ev, h[3])
             s_num(ev, 0)
-            s_ctx(
-                ev,
-                _new_tuple(
-                    ctx_cls,
-                    (h[6], h[7], h[8], h[9], h[10], h[11], comm, h[15], h[12], h[13], h[14]),
-                ),
-            )
-            return ev
-
-        return decode
+            s_ctx(ev, ctx)
+            size = h[1] if h[1] <= length else length
+            if lazy:
+                set_raw(ev, chunk[pos : pos + hdr + size])
+            else:
+                start = pos + hdr
+                blobs = parse_blobs(chunk, start + hsize, start + size) if size > hsize else {}
+                try:
+                    set_params(ev, params_of[h[2]](h, blobs, ctx))
+                except _DECODE_ERRORS:
+                    self.malformed += 1
+                    set_params(ev, {})
+            append(ev)
+            pos = nxt
+        return out

@@ -1,6 +1,7 @@
 """The binary layout of sensor records: mirrors ``bpf/sensor.h`` (change both together).
 
-A record is a fixed 136-byte header (``HEADER``) then tagged blobs
+A record is a fixed 136-byte header (``HEADER``: ``FIXED`` per-event values, then the
+``CTX`` task context block) then tagged blobs
 ``[u8 tag][u16 len][len bytes]`` up to the header's ``size``.
 """
 
@@ -49,13 +50,27 @@ PF_EXE_FROM_MEMFD = 4
 PF_EXE_LOWER_LAYER = 8
 PF_EXE_DELETED = 0x10000
 
-HEADER = struct.Struct("<HHHHQ10IQq6Q16s")
-"""size, nr, cpu, flags, ts, tid, pid, ppid, uid, gid, euid, loginuid, pidns, mntns, netns,
-cgroup_id, ret, a0..a5, comm."""
-H_SIZE, H_NR, H_CPU, H_FLAGS, H_TS, H_TID, H_PID, H_PPID = range(8)
-H_UID, H_GID, H_EUID, H_LOGINUID, H_PIDNS, H_MNTNS, H_NETNS, H_CGROUP, H_RET = range(8, 17)
-H_A0 = 17
-H_COMM = 23
+HEADER = struct.Struct("<HHHHQq6QI9IQ16s")
+"""size, nr, cpu, flags, ts, ret, a0..a5, tid, then the task context block: pid, ppid, uid,
+gid, euid, loginuid, pidns, mntns, netns, cgroup_id, comm."""
+H_SIZE, H_NR, H_CPU, H_FLAGS, H_TS, H_RET = range(6)
+H_A0 = 6
+H_TID = 12
+
+FIXED = struct.Struct("<HHHxxQq6QI")
+"""The per-event part of the header: size, nr, cpu, ts, ret, a0..a5, tid (12 values)."""
+
+CTX_OFFSET = FIXED.size
+CTX = struct.Struct("<9IQ16s")
+"""The task context block at CTX_OFFSET: pid, ppid, uid, gid, euid, loginuid, pidns, mntns,
+netns, cgroup_id, comm. Identical bytes mean an identical ``TaskContext``."""
+
+RING_HDR = 8
+"""Each ring record is preceded by the kernel's 8-byte header (u32 length + flags, u32
+page offset); records are 8-byte aligned."""
+RING_FIXED = struct.Struct("<I4x" + FIXED.format[1:])
+"""The ring header word, then FIXED: one unpack per record, the ``h`` tuple decoders see."""
+R_WORD, R_SIZE, R_NR, R_CPU, R_TS, R_RET, R_A0, R_TID = 0, 1, 2, 3, 4, 5, 6, 12
 
 SPEC = struct.Struct("<B6B6BB")  # struct sc_spec
 CONFIG = struct.Struct("<IIII")  # struct sensor_config
@@ -66,4 +81,5 @@ TUPLE_INET = struct.Struct("<HHHH16s16s")  # struct tuple_inet
 C_CAPTURED, C_DROPS = 0, 1
 
 assert HEADER.size == 136
+assert CTX_OFFSET + CTX.size == HEADER.size
 assert PROC.size == 96

@@ -11,7 +11,8 @@
  * - Records go to a BPF ring buffer without wake-up, with a forced wake-up once
  *   `wakeup_bytes` wait in the ring (or every `wakeup_every` records per CPU); the
  *   consumer also drains on a timer, so a quiet host still delivers promptly. Failed writes
- *   are counted per CPU (counters[C_DROPS]) and reported, never silent.
+ *   are counted per CPU (counters[C_DROPS]) and in total (drop_total, mapped into the
+ *   agent), and reported, never silent.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -60,6 +61,20 @@ struct {
 	__type(key, u32);
 	__type(value, u64);
 } counters SEC(".maps");
+
+/* The running total of drops on all CPUs, mapped read-only into the agent: it checks one
+ * word per drain instead of a map lookup syscall (the per-CPU counters say where). */
+struct drop_total {
+	u64 drops;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, u32);
+	__type(value, struct drop_total);
+} drop_total SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -275,8 +290,13 @@ static __always_inline void emit(struct scratch *sc, u32 pos, struct sensor_conf
 		if (avail < cfg->wakeup_bytes && avail + size + 8 >= cfg->wakeup_bytes)
 			flags = BPF_RB_FORCE_WAKEUP;
 	}
-	if (bpf_ringbuf_output(&events, sc->data, size, flags) < 0)
+	if (bpf_ringbuf_output(&events, sc->data, size, flags) < 0) {
+		u32 zero = 0;
+		struct drop_total *t = bpf_map_lookup_elem(&drop_total, &zero);
 		count(C_DROPS);
+		if (t)
+			__sync_fetch_and_add(&t->drops, 1);
+	}
 }
 
 static __always_inline u64 bump_captured(void)

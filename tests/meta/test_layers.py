@@ -56,6 +56,19 @@ FORBIDDEN = {
         "sensor",
     ),
     "rules": ("store", "outputs", "cli", "app", "captures", "sensor"),
+    "logs": (
+        "sources",
+        "sbom",
+        "vuln",
+        "store",
+        "outputs",
+        "cli",
+        "app",
+        "rules",
+        "runtime",
+        "sensor",
+        "captures",
+    ),
 }
 
 

@@ -98,7 +98,7 @@ def test_every_analysed_field_is_in_the_catalogue() -> None:
 )
 def test_plugin_rulesets(file: str, source: str, n_rules: int) -> None:
     path: Path = need_shared(PLUGIN_RULES) / file
-    only_syscall = load_files([path])
+    only_syscall = load_files([path], {"syscall": sources.get("syscall")})
     assert not only_syscall.result.errors, [str(e) for e in only_syscall.result.errors]
     unknown = [w for w in only_syscall.result.warnings if w.code is WarningCode.LOAD_UNKNOWN_SOURCE]
     assert len(unknown) == n_rules and only_syscall.rules == []

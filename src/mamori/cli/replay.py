@@ -52,11 +52,10 @@ def replay_command(
         raise typer.BadParameter("--format must be table or json")
     if not capture.is_file():
         fail(f"{capture}: no such capture file")
-    if not rules and filter_expr is None:
-        fail(
-            "no rules: give --rules FILE (Falco's rulesets work unmodified; mamori does "
-            "not ship a default syscall ruleset yet), or --filter EXPR to list events"
-        )
+    if not rules and filter_expr is None:  # mamori's own default ruleset
+        from mamori.rules.default import default_rule_files
+
+        rules = default_rule_files()
     try:
         if not rules:
             assert filter_expr is not None

@@ -6,8 +6,10 @@
     ruleset.event_types()                             # what the sensor must capture
     ruleset.match(event)                              # -> [Match(rule, output, fields)]
 
-Event sources (``syscall``, later ``aws_cloudtrail``, ``k8s_audit``) plug in through
-`mamori.rules.source`: a field catalogue, getters and event types per source.
+Event sources (``syscall``, ``aws_cloudtrail``, ``k8s_audit``) plug in through
+`mamori.rules.source`: a field catalogue, getters and event types per source. Their
+registry is `mamori.rules.source.sources`; it is not re-exported here because the
+plug-in package `mamori.rules.sources` takes that attribute name once it is imported.
 """
 
 from mamori.rules.engine import Engine, RuleSet, load, load_files
@@ -20,7 +22,6 @@ from mamori.rules.source import (
     FieldInfo,
     FieldRef,
     FieldType,
-    sources,
 )
 
 __all__ = [
@@ -41,5 +42,4 @@ __all__ = [
     "WarningCode",
     "load",
     "load_files",
-    "sources",
 ]

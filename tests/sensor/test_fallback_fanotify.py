@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from mamori.runtime.flags import render
 from mamori.sensor.fallback import FallbackSensor
 from mamori.sensor.fallback.fanotify import FMODE_EXEC
 from tests.sensor.test_fallback_helpers import fd_count, run_seen
@@ -45,15 +46,16 @@ def test_opens_with_approximate_flags_and_inodes(sensor: FallbackSensor, tmp_pat
     assert done.returncode == 0, done.stderr
     opens = {e.params["name"]: e for e in seen.of("openat", seen.root)}
     written = opens[str(tmp_path / "written.txt")].params
-    assert written["flags"] == os.O_WRONLY
+    assert render("file", written["flags"]) == "O_WRONLY"  # Falco's encoding
     assert written["ino"] == os.stat(tmp_path / "written.txt").st_ino
     assert written["dev"] == os.stat(tmp_path / "written.txt").st_dev
     assert "fd" not in written  # fanotify cannot know the caller's fd number
-    assert opens[str(tmp_path / "read.txt")].params["flags"] == os.O_RDONLY
+    assert render("file", opens[str(tmp_path / "read.txt")].params["flags"]) == "O_RDONLY"
     # opened for writing, closed without a write: FAN_CLOSE_WRITE still says "write"
-    assert opens[str(tmp_path / "opened-only.txt")].params["flags"] == os.O_WRONLY
+    assert render("file", opens[str(tmp_path / "opened-only.txt")].params["flags"]) == "O_WRONLY"
     python = os.path.realpath(sys.executable)
-    assert opens[python].params["flags"] == os.O_RDONLY | FMODE_EXEC
+    exec_flags = opens[python].params["flags"]
+    assert exec_flags & FMODE_EXEC and render("file", exec_flags) == "O_RDONLY"
     ev = opens[str(tmp_path / "written.txt")]
     assert ev.tid == seen.root and ev.dir == "<"
 
@@ -63,7 +65,7 @@ def test_exec_opens_name_the_binary_and_its_interpreter(sensor: FallbackSensor) 
     assert true is not None
     seen, done = run_seen(sensor, [true])
     assert done.returncode == 0
-    execs = [e.params["name"] for e in seen.of("openat") if e.params["flags"] == FMODE_EXEC]
+    execs = [e.params["name"] for e in seen.of("openat") if e.params["flags"] & FMODE_EXEC]
     assert execs[0] == os.path.realpath(true)
     assert any("ld-linux" in str(n) for n in execs[1:])
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from mamori.runtime.flags import render
 from mamori.sensor.fallback import FallbackSensor
-from mamori.sensor.fallback.proc_connector import CLONE_THREAD
 from mamori.sensor.fallback.procinfo import exec_params
 from tests.sensor.test_fallback_helpers import run_seen
 from tests.support import need_root
@@ -52,7 +52,9 @@ def test_fork_exec_exit_of_real_processes(sensor: FallbackSensor, tmp_path: Path
     procs = [e for e in clones if e.params["res"] == child]
     assert len(procs) == 1 and "flags" not in procs[0].params
     assert procs[0].params["pid"] == parent and procs[0].dir == "<"
-    threads = [e for e in clones if e.params.get("flags") == CLONE_THREAD]
+    threads = [
+        e for e in clones if render("clone", int(e.params.get("flags", 0))) == "CLONE_THREAD"
+    ]
     assert len(threads) == 1
     thread_tid = threads[0].params["res"]
     assert isinstance(thread_tid, int) and thread_tid not in (parent, child)

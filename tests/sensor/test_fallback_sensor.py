@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from mamori.runtime.flags import render
 from mamori.sensor import SensorError
 from mamori.sensor.fallback import EVENT_TYPES, FallbackSensor
 from mamori.sensor.fallback import audit_netlink as an
@@ -52,7 +53,7 @@ def test_all_sources_together(tmp_path: Path) -> None:
     assert ex["exe"] == "cat" and ex["args"] == (str(target),)
     assert ex["trusted_exepath"] == os.path.realpath("/bin/cat") and ex["ptid"] == seen.root
     opened = [e for e in seen.of("openat", child) if e.params["name"] == str(target)]
-    assert len(opened) == 1 and opened[0].params["flags"] == os.O_RDONLY
+    assert len(opened) == 1 and render("file", opened[0].params["flags"]) == "O_RDONLY"
     # one process's life in order: clone (parent side), exec, the open, exit
     clone = next(i for i, e in enumerate(seen.events) if e.name == "clone" and
                  e.params["res"] == child)  # fmt: skip

@@ -16,6 +16,13 @@ Event and parameter names are Falco's (falcosecurity/libs ``driver/event_table.c
 parameter leaves it out: consumers treat a missing parameter as unknown. Keeping
 Falco's names means rules written for Falco mean the same thing here.
 
+Flag and enum parameters carry Falco's encodings, as Falco's drivers write them
+(``PPM_O_*`` open flags, ``PPM_CL_*`` clone flags, ``PPM_PTRACE_*`` requests,
+``PPM_FCNTL_*`` commands, ``PPM_AF_*`` families...), exactly as a ``.scap`` capture
+holds them: the state engine, the field extractors and ``runtime.flags`` read those.
+Producers that read kernel values (the eBPF and fallback sensors) convert them where
+they build the parameters (``sensor/ppm.py``).
+
 These are plain slotted dataclasses, not pydantic models: a sensor delivers hundreds of
 thousands of them per second.
 """

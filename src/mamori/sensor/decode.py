@@ -5,7 +5,8 @@ compiled once into straight-line Python: one function per event that reads the h
 tuple and the blob dict into the params dict. Generated code avoids a function call and
 an exception frame per parameter, which is most of the cost of a generic decoder (the
 sensor must decode several hundred thousand events per second). Malformed records never
-raise: a blob that is absent or short leaves its parameter out (unknown).
+raise: a blob that is absent or short leaves its parameter out (unknown). Flag and enum
+parameters are converted from the kernel's values to Falco's encodings (``ppm.py``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Callable
 from mamori.model.events import Param, SyscallEvent, TaskContext
 from mamori.sensor import layout as lay
 from mamori.sensor import values
+from mamori.sensor.ppm import CONVERTERS
 from mamori.sensor.table import SPECS, EventSpec
 from mamori.sensor.values import Blobs, Buf, parse_blobs
 
@@ -111,15 +113,32 @@ def generate(spec: EventSpec) -> str:
         lines.append("    av = V.argv(b)")
     if any(s in ("dev", "ino") for s in sources):
         lines.append("    fi = V.file_info(b)")
-    fixed = []
+    fixed: list[str] = []
+    pre: list[str] = []  # conversions of fixed params, before the dict literal
     for name, src in spec.params:
         expr, optional = expression(src, spec)
+        convert = CONVERTERS.get((spec.name, name))
+        if convert is not None and src.startswith("const"):
+            expr = str(convert(int(expr)))  # kernel -> PPM once, at generation time
+        elif convert is not None:
+            # flag/enum: kernel -> Falco's encoding (ppm.py); a hit in the converter's
+            # cache is one dict subscript, a miss (KeyError) calls it
+            cache, fn, var = f"C_{spec.name}_{name}", f"P_{spec.name}_{name}", f"k{len(pre)}"
+            if optional:
+                lines.append(f"    v = {expr}")
+                lines.append("    if v is not None:")
+                lines.append(f"        try: p[{name!r}] = {cache}[v]")
+                lines.append(f"        except KeyError: p[{name!r}] = {fn}(v)")
+                continue
+            pre.append(f"    try: {var} = {cache}[{expr}]")
+            pre.append(f"    except KeyError: {var} = {fn}({expr})")
+            expr = var
         if optional:
             lines.append(f"    v = {expr}")
             lines.append(f"    if v is not None: p[{name!r}] = v")
         else:
             fixed.append(f"{name!r}: {expr}")
-    lines.insert(1, "    p = {" + ", ".join(fixed) + "}")
+    lines[1:1] = [*pre, "    p = {" + ", ".join(fixed) + "}"]
     lines.append("    return p")
     return "\n".join(lines) + "\n"
 
@@ -129,6 +148,9 @@ def compile_params(spec: EventSpec) -> ParamsFn:
     namespace: dict[str, object] = {
         f"V_{name}": getattr(values, name) for name in dir(values) if not name.startswith("_")
     }
+    for (event, param), memo in CONVERTERS.items():
+        if event == spec.name:
+            namespace[f"P_{event}_{param}"], namespace[f"C_{event}_{param}"] = memo, memo.cache
     # the code is generated from the package's own table, never from input
     code = compile(generate(spec).replace("V.", "V_"), f"<sensor decoder {spec.name}>", "exec")
     exec(code, namespace)  # noqa: S102

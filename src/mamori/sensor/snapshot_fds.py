@@ -12,6 +12,7 @@ import stat
 from pathlib import Path
 
 from mamori.model.events import AF_INET, AF_INET6, AF_UNIX, FdInfo, SockAddr, SockTuple
+from mamori.sensor.ppm import open_flags
 
 _TCP_LISTEN = "0A"
 _ANON_TYPES = {
@@ -121,7 +122,8 @@ def _one(base: Path, pid: int, fd: int, tables: dict[int, FdInfo]) -> FdInfo | N
         target = os.readlink(path)
     except OSError:
         return None
-    flags = _flags(base / "fdinfo" / str(fd))
+    # /proc's flags are the kernel's; FdInfo carries Falco's encoding (O_CLOEXEC...)
+    flags = open_flags(_flags(base / "fdinfo" / str(fd)))
     if target.startswith("socket:["):
         ino = int(target[8:-1]) if target[8:-1].isdigit() else 0
         known = tables.get(ino)

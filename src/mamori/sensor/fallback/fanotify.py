@@ -7,7 +7,9 @@ whatever happens (``read`` closes every fd of a batch, even when one fails).
 fanotify does not report the open flags. They are approximated from what follows: an
 open merged with or followed by FAN_MODIFY / FAN_CLOSE_WRITE is a write (``O_WRONLY``),
 one followed by FAN_CLOSE_NOWRITE a read (``O_RDONLY``), an exec open (FAN_OPEN_EXEC)
-``O_RDONLY | __FMODE_EXEC`` (0x20, the kernel's own flag for exec opens). An open not
+``O_RDONLY`` plus mamori's marker ``ppm.PPM_O_F_EXEC`` (no Falco name; the kernel's
+``__FMODE_EXEC`` 0x20 would read as PPM_O_EXCL). Flags are in Falco's encoding
+(``PPM_O_*``, converted by ``sensor.ppm``). An open not
 resolved within ``hold`` seconds (a file kept open) is reported without ``flags``.
 Events are ``openat`` exits with ``name``, ``flags``, ``dev`` and ``ino``; ``fd`` and
 ``dirfd`` are unknown. The pid is the thread group, so ``tid`` is the pid.
@@ -24,6 +26,7 @@ from typing import NamedTuple
 
 from mamori.model.events import Param, SyscallEvent
 from mamori.sensor.fallback.procinfo import ContextCache
+from mamori.sensor.ppm import PPM_O_F_EXEC, open_flags
 
 FAN_MODIFY, FAN_CLOSE_WRITE, FAN_CLOSE_NOWRITE, FAN_OPEN = 0x2, 0x8, 0x10, 0x20
 FAN_OPEN_EXEC, FAN_Q_OVERFLOW = 0x1000, 0x4000
@@ -31,7 +34,9 @@ FAN_CLOEXEC, FAN_NONBLOCK, FAN_CLASS_NOTIF = 0x1, 0x2, 0x0
 FAN_MARK_ADD, FAN_MARK_MOUNT, FAN_MARK_FILESYSTEM = 0x1, 0x10, 0x100
 FANOTIFY_METADATA_VERSION = 3
 AT_FDCWD = -100
-FMODE_EXEC = 0x20
+FMODE_EXEC = PPM_O_F_EXEC
+_READ, _WRITE_ONLY = open_flags(os.O_RDONLY), open_flags(os.O_WRONLY)
+EXEC_OPEN_FLAGS = _READ | FMODE_EXEC
 MASK = FAN_OPEN | FAN_OPEN_EXEC | FAN_MODIFY | FAN_CLOSE_WRITE | FAN_CLOSE_NOWRITE
 MARKS = {"mount": FAN_MARK_MOUNT, "filesystem": FAN_MARK_FILESYSTEM}
 EVENT_TYPES = frozenset({"openat"})
@@ -198,7 +203,7 @@ class FanotifySource:
                 opens.append(path)
             if len(self.exec_opens) > self.max_pending:
                 del self.exec_opens[next(iter(self.exec_opens))]
-            params: dict[str, Param] = {"name": path, "flags": os.O_RDONLY | FMODE_EXEC}
+            params: dict[str, Param] = {"name": path, "flags": EXEC_OPEN_FLAGS}
             return [self._event(now, ev.pid, {**params, "dev": st.st_dev, "ino": st.st_ino})]
         out = []
         if ev.mask & FAN_OPEN and key not in self._pending:  # a repeated open merges
@@ -209,7 +214,7 @@ class FanotifySource:
         pending = self._pending.get(key)
         if pending is not None and ev.mask & (_WRITE | FAN_CLOSE_NOWRITE):
             del self._pending[key]
-            flags = os.O_WRONLY if ev.mask & _WRITE else os.O_RDONLY
+            flags = _WRITE_ONLY if ev.mask & _WRITE else _READ
             out.append(self._event(pending.ts, ev.pid, {**pending.params, "flags": flags}))
         return out
 

@@ -29,6 +29,7 @@ from typing import NamedTuple
 from mamori.model.events import Param, SyscallEvent
 from mamori.sensor.fallback import netlink
 from mamori.sensor.fallback.procinfo import ContextCache, exec_params
+from mamori.sensor.ppm import clone_flags, ptrace_request
 
 NETLINK_CONNECTOR = 11
 CN_IDX_PROC = 1
@@ -40,6 +41,8 @@ FORK, EXEC, UID, GID, SID, PTRACE, COMM = 0x1, 0x2, 0x4, 0x40, 0x80, 0x100, 0x20
 COREDUMP, EXIT = 0x40000000, 0x80000000
 CLONE_THREAD = 0x10000
 PTRACE_ATTACH = 16
+# params carry Falco's encodings (model/events.py), converted once
+_PPM_CLONE_THREAD, _PPM_PTRACE_ATTACH = clone_flags(CLONE_THREAD), ptrace_request(PTRACE_ATTACH)
 
 _CN_MSG = struct.Struct("=IIIIHH")  # idx, val, seq, ack, len, flags
 _HEAD = struct.Struct("=IIQ")  # what, cpu, timestamp_ns
@@ -160,7 +163,7 @@ class ProcConnectorSource:
                 # a thread's real parent is its process's parent: the thread that
                 # created it is unknown, the event is put on the process's main thread
                 params: dict[str, Param] = {"res": ctid, "tid": cpid, "pid": cpid}
-                params["flags"] = CLONE_THREAD
+                params["flags"] = _PPM_CLONE_THREAD
                 return self._event(ts, cpid, cpid, "clone", "<", params, ev.cpu)
             self.cache.inherit(cpid, ppid)
             params = {"res": ctid, "tid": ptid, "pid": ppid}
@@ -198,7 +201,7 @@ class ProcConnectorSource:
         if ev.what == COMM:
             self.cache.update(ids[1], comm=ev.comm)
         elif ev.what == PTRACE and ids[2]:
-            params = {"res": 0, "request": PTRACE_ATTACH, "pid": ids[1]}
+            params = {"res": 0, "request": _PPM_PTRACE_ATTACH, "pid": ids[1]}
             return self._event(ts, ids[2], ids[3], "ptrace", "<", params, ev.cpu)
         return None
 

@@ -7,6 +7,10 @@ from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "mamori"
 
+# The agentless stack and everything above the model: off limits to the model-level
+# packages of the runtime side.
+AGENTLESS = ("sources", "sbom", "vuln", "store", "outputs", "cli", "app")
+
 # package -> packages of mamori it must never import
 FORBIDDEN = {
     "model": ("sources", "sbom", "vuln", "store", "outputs", "cli", "host", "app"),
@@ -18,57 +22,12 @@ FORBIDDEN = {
     "app": ("cli",),
     "host": ("sources", "sbom", "vuln", "store", "outputs", "cli", "app"),
     # runtime side: producers (captures, sensor) and the state engine know only the
-    # model; the rules engine sits above the state engine
-    "captures": (
-        "sources",
-        "sbom",
-        "vuln",
-        "store",
-        "outputs",
-        "cli",
-        "app",
-        "rules",
-        "runtime",
-        "sensor",
-    ),
-    "sensor": (
-        "sources",
-        "sbom",
-        "vuln",
-        "store",
-        "outputs",
-        "cli",
-        "app",
-        "rules",
-        "runtime",
-        "captures",
-    ),
-    "runtime": (
-        "sources",
-        "sbom",
-        "vuln",
-        "store",
-        "outputs",
-        "cli",
-        "app",
-        "rules",
-        "captures",
-        "sensor",
-    ),
+    # model; the rules engine sits above the state engine; log readers know the model
+    "captures": (*AGENTLESS, "rules", "runtime", "sensor"),
+    "sensor": (*AGENTLESS, "rules", "runtime", "captures"),
+    "runtime": (*AGENTLESS, "rules", "captures", "sensor"),
     "rules": ("store", "outputs", "cli", "app", "captures", "sensor"),
-    "logs": (
-        "sources",
-        "sbom",
-        "vuln",
-        "store",
-        "outputs",
-        "cli",
-        "app",
-        "rules",
-        "runtime",
-        "sensor",
-        "captures",
-    ),
+    "logs": (*AGENTLESS, "rules", "runtime", "sensor", "captures"),
 }
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -118,3 +119,27 @@ def test_a_zombie_leaves_exec_details_unknown() -> None:
         os.waitpid(pid, 0)
     params, missed = exec_params(pid)
     assert "comm" in missed and "comm" not in params
+
+
+def test_exec_params_carry_the_process_group_and_controlling_terminal() -> None:
+    """pgid and tty (proc.tty, the kernel's new_encode_dev form) of a process on a pty;
+    the oracle is the pty slave's own device number and os.getpgid."""
+    need_root()
+    pid, master = os.forkpty()
+    if pid == 0:
+        os.execv("/bin/sleep", ["sleep", "5"])
+    try:
+        params: dict[str, object] = {}
+        for _ in range(500):  # until the child has exec'd (its fds are set up by then)
+            params, _missed = exec_params(pid)
+            if params.get("exe") == "sleep":
+                break
+            time.sleep(0.01)
+        slave = os.stat(f"/proc/{pid}/fd/0")  # the child's stdin is the pty slave
+        minor, major = os.minor(slave.st_rdev), os.major(slave.st_rdev)
+        assert params["tty"] == (minor & 0xFF) | (major << 8) | ((minor & ~0xFF) << 12)
+        assert params["pgid"] == os.getpgid(pid) == pid  # forkpty makes a new session
+    finally:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+        os.close(master)

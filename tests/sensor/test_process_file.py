@@ -193,3 +193,37 @@ def test_every_table_entry_decodes(sensor: Sensor) -> None:
 
     for spec in BY_NAME.values():
         assert callable(compile_params(spec))
+
+
+def test_exec_tty_is_the_controlling_terminal_encoded_as_falco(sensor: Sensor) -> None:
+    """proc.tty: a process on a pseudo-terminal reports the pty's device number in the
+    kernel's new_encode_dev form (Falco's drivers' encoding); one without a terminal 0.
+    The oracle is the pty slave's st_rdev, read in the child itself."""
+    script = (
+        "import os, pty, sys\n"
+        "pid, master = pty.fork()\n"
+        "if pid == 0:\n"
+        "    os.execv('/bin/sh', ['sh', '-c', 'stat -L -c %t:%T /proc/self/fd/0'])\n"
+        "out = b''\n"
+        "while True:\n"
+        "    try:\n"
+        "        chunk = os.read(master, 100)\n"
+        "    except OSError:\n"
+        "        break\n"
+        "    if not chunk:\n"
+        "        break\n"
+        "    out += chunk\n"
+        "os.waitpid(pid, 0)\n"
+        "own = open('/proc/self/stat').read().rsplit(')', 1)[1].split()[4]\n"
+        "sys.stdout.write(out.decode().strip() + ' ' + own)\n"
+    )
+    cap, done = run_captured(sensor, [sys.executable, "-c", script])
+    pty_dev, own_tty = done.stdout.decode().split()
+    major, minor = (int(x, 16) for x in pty_dev.split(":"))
+    expected = (minor & 0xFF) | (major << 8) | ((minor & ~0xFF) << 12)
+    child = [e for e in cap.of("execve") if e.ctx is not None and e.ctx.pid != cap.root]
+    assert [e.params["exe"] for e in child] in (["sh", "stat"], ["sh"])  # dash may exec
+    assert all(e.params["tty"] == expected != 0 for e in child)
+    # the python parent: its own tty_nr from /proc (same encoding; 0 without a terminal)
+    parent = cap.one("execve", cap.root)
+    assert parent.params["tty"] == int(own_tty)

@@ -55,6 +55,7 @@ _PROC_EXPR = {
     "vtid": "pr[10]",
     "vpid": "pr[11]",
     "pgid": "pr[12]",
+    "tty": "pr[14]",
     "egid": "pr[15]",
 }
 _BLOB_EXPR = {  # may be None
@@ -260,6 +261,7 @@ class Decoder:
         }
         self._ctxs: dict[bytes, TaskContext] = {}
         self.malformed = 0
+        self.num = 0  # the last evt.num given: events are numbered from 1 in decode order
 
     def context(self, raw: bytes) -> TaskContext:
         """The TaskContext of a CTX block (cached: a process's events share one object)."""
@@ -296,6 +298,7 @@ class Decoder:
         out: list[SyscallEvent] = []
         append = out.append
         pos = 0
+        num = self.num
         while pos + hdr + hsize <= end:
             h = unpack(chunk, pos)
             length = h[0] & _LEN_MASK
@@ -316,7 +319,8 @@ class Decoder:
             s_name(ev, kind[0])
             s_dir(ev, kind[1])
             s_cpu(ev, h[3])
-            s_num(ev, 0)
+            num += 1
+            s_num(ev, num)
             s_ctx(ev, ctx)
             size = h[1] if h[1] <= length else length
             if lazy:
@@ -331,4 +335,5 @@ class Decoder:
                     set_params(ev, {})
             append(ev)
             pos = nxt
+        self.num = num
         return out

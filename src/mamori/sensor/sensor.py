@@ -7,7 +7,9 @@ import logging
 import mmap
 import os
 import struct
+import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +25,7 @@ from mamori.sensor.table import BY_NAME, DEFAULT_EVENT_TYPES, SPECS
 log = logging.getLogger(__name__)
 
 _U64 = struct.Struct("<Q")
+_TRICKLE_PAUSE = 0.01
 OBJECT_PATH = Path(__file__).parent / "bpf" / "sensor.bpf.o"
 BTF_PATH = Path("/sys/kernel/btf/vmlinux")
 
@@ -39,6 +42,7 @@ class SensorStats:
     drops_per_cpu: tuple[int, ...]
     captured_per_cpu: tuple[int, ...]
     malformed: int  # records the decoder could not read (params decoded lazily: process-wide)
+    queued: int = 0  # bytes copied out of the ring but not yet decoded (the copier's backlog)
 
 
 def object_path() -> Path:
@@ -125,6 +129,8 @@ class Sensor:
         wakeup_bytes: int = 256 << 10,
         drain_interval: float = 0.05,
         batch_limit: int = 65536,
+        copier: bool = True,
+        queue_bytes: int = 256 << 20,
     ) -> None:
         if ring_bytes < 4096 or ring_bytes & (ring_bytes - 1):
             raise ValueError("ring_bytes must be a power of two of at least 4096")
@@ -145,6 +151,14 @@ class Sensor:
         self._delivered = 0
         self._reported_drops: list[int] = []
         self._ncpu = 1
+        self.copier = copier
+        self.queue_bytes = queue_bytes
+        self._chunks: deque[bytes] = deque()
+        self._queued = 0  # bytes in _chunks
+        self._ready = threading.Condition()
+        self._halt = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.peak_queued = 0  # the largest backlog the copier held, in bytes
 
     # life cycle -------------------------------------------------------------------------
 
@@ -171,7 +185,38 @@ class Sensor:
         except (_libbpf.BpfError, OSError) as exc:
             self.stop()
             raise SensorError(f"starting the eBPF sensor failed: {exc}") from exc
+        if self.copier:
+            self._halt.clear()
+            self._thread = threading.Thread(
+                target=self._copy_loop, name="mamori-sensor-copier", daemon=True
+            )
+            self._thread.start()
         return self
+
+    def _copy_loop(self) -> None:
+        """Move committed records from the ring to the chunk queue until stopped."""
+        ring, ready, halt = self._ring, self._ready, self._halt
+        assert ring is not None
+        wait, read, limit = ring.wait, ring.read, self.batch_limit
+        interval = self.drain_interval
+        while not halt.is_set():
+            if self._queued >= self.queue_bytes:
+                halt.wait(interval)  # back-pressure: let the ring (and its drop count) take it
+                continue
+            wait(interval)
+            chunk, _ = read(limit)
+            if not chunk:
+                continue
+            with ready:
+                self._chunks.append(chunk)
+                self._queued += len(chunk)
+                self.peak_queued = max(self.peak_queued, self._queued)
+                ready.notify()
+            if len(chunk) < self.wakeup_bytes:
+                # The ring's poll is level-triggered: with a trickle pending it returns at
+                # once. Pausing after a small read batches a trickle (at most ~100 reads/s)
+                # without adding more than the pause to any event's latency.
+                halt.wait(_TRICKLE_PAUSE)
 
     def _configure(self, obj: _libbpf.BpfObject) -> None:
         specs_fd = obj.map_fd("specs")
@@ -191,6 +236,10 @@ class Sensor:
         _libbpf.map_update(obj.map_fd("settings"), b"\0\0\0\0", config)
 
     def stop(self) -> None:
+        if self._thread is not None:
+            self._halt.set()
+            self._thread.join()
+            self._thread = None
         if self._obj is not None:
             self._obj.close()  # detach first so nothing writes into a closing ring
             self._obj = None
@@ -216,12 +265,35 @@ class Sensor:
         drain what is committed. A ``drop`` event is added when records were lost."""
         if self._ring is None:
             raise SensorError("the sensor is not started")
-        self._ring.wait(self.drain_interval if timeout is None else timeout)
-        chunk, _ = self._ring.read(self.batch_limit)
+        wait = self.drain_interval if timeout is None else timeout
+        if self._thread is not None:
+            chunk = self._take(wait)
+        else:
+            self._ring.wait(wait)
+            chunk, _ = self._ring.read(self.batch_limit)
         events = _decode_without_gc(self._decoder, chunk) if chunk else []
         self._delivered += len(events)
         events.extend(self._drop_events())
         return events
+
+    def _take(self, timeout: float) -> bytes:
+        """The copier's queued chunks (up to about ``batch_limit`` records' worth: a
+        chunk is never split), waiting up to ``timeout`` for the first."""
+        ready = self._ready
+        with ready:
+            if not self._chunks:
+                ready.wait(timeout)
+            if not self._chunks:
+                return b""
+            taken = [self._chunks.popleft()]
+            size = len(taken[0])
+            while self._chunks and size < self._take_bytes:
+                taken.append(self._chunks.popleft())
+                size += len(taken[-1])
+            self._queued -= size
+        return taken[0] if len(taken) == 1 else b"".join(taken)
+
+    _take_bytes = 4 << 20  # one poll decodes at most about this much (plus one chunk)
 
     def __iter__(self) -> Iterator[list[SyscallEvent]]:
         while self._ring is not None:
@@ -273,4 +345,5 @@ class Sensor:
             drops_per_cpu=tuple(drops),
             captured_per_cpu=tuple(captured),
             malformed=self._decoder.malformed + SensorEvent.malformed[0],
+            queued=self._queued,
         )

@@ -54,7 +54,7 @@ def _p(spec: str) -> tuple[tuple[str, str], ...]:
 
 _EXEC = _p(
     "res=ret exe=exe args=args tid=tid pid=pid ptid=ptid cwd=cwd fdlimit=fdlimit comm=comm "
-    "env=env pgid=pgid loginuid=loginuid flags=pflags cap_inheritable=cap_inheritable "
+    "env=env tty=tty pgid=pgid loginuid=loginuid flags=pflags cap_inheritable=cap_inheritable "
     "cap_permitted=cap_permitted cap_effective=cap_effective exe_ino=exe_ino "
     "exe_ino_ctime=exe_ino_ctime exe_ino_mtime=exe_ino_mtime uid=euid "
     "trusted_exepath=exepath gid=egid exe_dev=exe_dev exe_deleted=exe_deleted "

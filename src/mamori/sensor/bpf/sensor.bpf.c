@@ -199,6 +199,14 @@ __noinline u32 put_proc(struct scratch *sc, u32 pos, int exec)
 	pb.vpgid = u.nr;
 	u = task_upid(BPF_CORE_READ(task, signal, pids[3])); /* PIDTYPE_SID */
 	pb.sid = u.nr;
+	/* proc.tty: the controlling terminal's device number, encoded as the kernel's
+	 * new_encode_dev(MKDEV(driver major, driver minor_start) + index), as Falco's drivers */
+	struct tty_struct *tty = BPF_CORE_READ(task, signal, tty);
+	if (tty) {
+		u32 minor = BPF_CORE_READ(tty, driver, minor_start) + BPF_CORE_READ(tty, index);
+		u32 major = BPF_CORE_READ(tty, driver, major);
+		pb.tty = (minor & 0xff) | (major << 8) | ((minor & ~0xffU) << 12);
+	}
 	struct task_struct *reaper = NULL;
 	u = task_upid(BPF_CORE_READ(task, thread_pid));
 	if (u.ns)

@@ -94,6 +94,13 @@ def exec_params(pid: int, proc: str = "/proc") -> tuple[dict[str, Param], tuple[
         params["loginuid"] = int(_read(f"{base}/loginuid") or _UNSET)
     except (OSError, ValueError):
         missed.append("loginuid")
+    try:
+        # after the ")" closing comm: state ppid pgrp session tty_nr ... (proc(5)); tty_nr
+        # is the kernel's new_encode_dev form, Falco's encoding of proc.tty
+        stat = _read(f"{base}/stat").rsplit(b")", 1)[1].split()
+        params["pgid"], params["tty"] = int(stat[2]), int(stat[4])
+    except (OSError, ValueError, IndexError):
+        missed += ["pgid", "tty"]
     return params, tuple(missed)
 
 

@@ -29,6 +29,9 @@ from mamori.sensor.fallback.procinfo import ContextCache
 from mamori.sensor.sensor import SensorError, SensorStats
 from mamori.sensor.table import DEFAULT_EVENT_TYPES
 
+# The events are frozen; their number is known only when they leave in order (the
+# slot's own setter, as the eBPF decoder sets its fields).
+_SET_NUM = getattr(SyscallEvent, "num").__set__  # noqa: B009 (mypy: slot vs class attr)
 log = logging.getLogger(__name__)
 
 EVENT_TYPES = proc_connector.EVENT_TYPES | fanotify.EVENT_TYPES | audit.EVENT_TYPES
@@ -87,6 +90,7 @@ class FallbackSensor:
         self._exits: dict[int, int] = {}  # pid -> procexit ts
         self._clones: dict[int, int] = {}  # child tid -> clone ts
         self._seq = 0
+        self._num = 0  # the last evt.num delivered
         self._captured = 0
         self._delivered = 0
         self._drops_reported = 0
@@ -171,7 +175,10 @@ class FallbackSensor:
         out: list[SyscallEvent] = []
         limit = now - self.reorder_ns
         while self._heap and self._heap[0][0] <= limit and len(out) < self.batch_limit:
-            out.append(heapq.heappop(self._heap)[2])
+            event = heapq.heappop(self._heap)[2]
+            self._num += 1
+            _SET_NUM(event, self._num)  # evt.num: delivery order, from 1
+            out.append(event)
         out.extend(self._drop_events(now))
         self._delivered += len(out)
         return out

@@ -128,9 +128,13 @@ def with_agent(events: list[str] | None, workload: Callable[[], float]) -> tuple
     result: list[float] = []
     AGENT_ON[0] = True
     with Sensor(events, ring_bytes=RING_BYTES[0]) as sensor:
-        while sensor.poll(0):  # what the host made before the run
-            pass
-        before = sensor.stats()
+        settle = time.monotonic() + 2
+        while True:  # what the host made before the run: delivered (or counted) first
+            sensor.poll(0.01)
+            before = sensor.stats()
+            accounted = before.delivered + before.drops + before.malformed
+            if before.captured == accounted or time.monotonic() > settle:
+                break
         t0, c0 = time.monotonic(), time.process_time()
         worker = threading.Thread(target=lambda: result.append(workload()))
         worker.start()

@@ -227,3 +227,26 @@ def test_exec_tty_is_the_controlling_terminal_encoded_as_falco(sensor: Sensor) -
     # the python parent: its own tty_nr from /proc (same encoding; 0 without a terminal)
     parent = cap.one("execve", cap.root)
     assert parent.params["tty"] == int(own_tty)
+
+
+def test_open_mode_counts_only_when_the_call_can_create(sensor: Sensor, tmp_path: Path) -> None:
+    """Falco's drivers report an open's mode only with O_CREAT or O_TMPFILE (the kernel
+    ignores it otherwise); raw syscalls pass a mode glibc would have zeroed."""
+    made = tmp_path / "made"
+    script = (
+        "import ctypes, os\n"
+        "libc = ctypes.CDLL(None, use_errno=True)\n"
+        "def openat(path, flags, mode):\n"
+        "    fd = libc.syscall(257, -100, path.encode(), flags, mode)\n"
+        "    assert fd >= 0, ctypes.get_errno()\n"
+        "    os.close(fd)\n"
+        "openat('/etc/hostname', os.O_RDONLY, 0o644)\n"
+        f"openat({str(made)!r}, os.O_WRONLY | os.O_CREAT, 0o4640)\n"
+        f"openat({str(tmp_path)!r}, os.O_WRONLY | os.O_TMPFILE, 0o600)\n"
+    )
+    cap, done = run_captured(sensor, [sys.executable, "-c", script])
+    assert done.returncode == 0, done.stderr
+    opens = {e.params.get("name"): e for e in cap.of("openat", cap.root)}
+    assert opens["/etc/hostname"].params["mode"] == 0
+    assert opens[str(made)].params["mode"] == 0o4640
+    assert opens[str(tmp_path)].params["mode"] == 0o600

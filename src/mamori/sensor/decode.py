@@ -82,6 +82,11 @@ def expression(src: str, spec: EventSpec) -> tuple[str, bool]:
     if src == "tuple":
         addr = [i for i, k in spec.kinds.items() if k in _ADDR_KINDS]
         return f"V.tuple_with_addr(b, {addr[0] if addr else -1})", True
+    if src.startswith("openmode(") and src.endswith(")"):
+        flags_src, mode_src = src[9:-1].split(",")
+        flags, _ = expression(flags_src, spec)
+        mode, _ = expression(mode_src, spec)
+        return f"V.open_mode({flags}, {mode})", True
     if src.startswith("const"):
         return str(int(src[5:], 0)), False
     if src[0] == "a" and src[1:2].isdigit():

@@ -52,6 +52,14 @@ def _p(spec: str) -> tuple[tuple[str, str], ...]:
     return tuple((k, v) for k, _, v in (item.partition("=") for item in spec.split()))
 
 
+# an open's mode counts only when it can create (values.open_mode)
+_OPENAT = _p(
+    "fd=ret dirfd=a0:fd name=path1 flags=a2:u32 " + "mode=openmode(a2:u32,a3:u32) dev=dev ino=ino"
+)
+_OPENAT2 = _p(
+    "fd=ret dirfd=a0:fd name=path1 flags=u642.0 mode=openmode(u642.0,u642.1) "
+    + "resolve=u642.2 dev=dev ino=ino"
+)
 _EXEC = _p(
     "res=ret exe=exe args=args tid=tid pid=pid ptid=ptid cwd=cwd fdlimit=fdlimit comm=comm "
     "env=env tty=tty pgid=pgid loginuid=loginuid flags=pflags cap_inheritable=cap_inheritable "
@@ -80,14 +88,14 @@ SPECS: tuple[EventSpec, ...] = (
         "open",
         2,
         {0: K_PATH},
-        _p("fd=ret name=path0 flags=a1:u32 mode=a2:u32 dev=dev ino=ino"),
+        _p("fd=ret name=path0 flags=a1:u32 mode=openmode(a1:u32,a2:u32) dev=dev ino=ino"),
         X_FILE_RET,
     ),
     EventSpec(
         "openat",
         257,
         {1: K_PATH_AT},
-        _p("fd=ret dirfd=a0:fd name=path1 flags=a2:u32 mode=a3:u32 dev=dev ino=ino"),
+        _OPENAT,
         X_FILE_RET,
         _AT,
     ),
@@ -95,12 +103,16 @@ SPECS: tuple[EventSpec, ...] = (
         "openat2",
         437,
         {1: K_PATH_AT, 2: K_U64PTR},
-        _p("fd=ret dirfd=a0:fd name=path1 flags=u642.0 mode=u642.1 resolve=u642.2 dev=dev ino=ino"),
+        _OPENAT2,
         X_FILE_RET,
         _AT,
     ),
     EventSpec(
-        "creat", 85, {0: K_PATH}, _p("fd=ret name=path0 mode=a1:u32 dev=dev ino=ino"), X_FILE_RET
+        "creat",
+        85,
+        {0: K_PATH},
+        _p("fd=ret name=path0 mode=openmode(const0o100,a1:u32) dev=dev ino=ino"),
+        X_FILE_RET,
     ),
     EventSpec("rename", 82, {0: K_PATH, 1: K_PATH}, _p("res=ret oldpath=path0 newpath=path1")),
     EventSpec(

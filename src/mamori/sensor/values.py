@@ -173,3 +173,15 @@ def file_info(blobs: Blobs) -> tuple[int, int, int] | None:
         return None
     ino, dev, flags = lay.FILE.unpack_from(raw)
     return ino, kernel_dev(dev), flags
+
+
+_CREATING = 0o100 | 0o20000000  # O_CREAT | __O_TMPFILE (x86_64, generic)
+
+
+def open_mode(flags: int | None, mode: int | None) -> int | None:
+    """An open's ``mode`` as Falco reports it: the permission bits only when the call
+    can create a file (O_CREAT or O_TMPFILE), else 0 (the kernel ignores it then, and so
+    do Falco's drivers: ``open_modes_to_scap``)."""
+    if flags is None or not flags & _CREATING:
+        return 0
+    return None if mode is None else mode & 0o7777

@@ -28,6 +28,8 @@ FORBIDDEN = {
     "runtime": (*AGENTLESS, "rules", "captures", "sensor"),
     "rules": ("store", "outputs", "cli", "app", "captures", "sensor"),
     "logs": (*AGENTLESS, "rules", "runtime", "sensor", "captures"),
+    # protection sits beside the rules: it reads the state engine's views, makes alerts
+    "protect": ("store", "outputs", "cli", "app", "captures", "sensor"),
 }
 
 

@@ -15,13 +15,14 @@ drivers no longer send them, does.
 
 Speed: an event whose type no loaded rule needs is not viewed or evaluated at all, and
 when it cannot change the state either (no handler for it, it creates no fd, it is not
-a metadata event) the state engine is skipped too. The alerts are the same: the test
-suite replays every shared capture both ways.
+a metadata event) it is not even decoded: the reader skips its code
+(`ScapReader.events` ``skip``), still numbering it and reporting its time (for
+``evt.num`` and ``evt.deltatime``). The alerts are the same: the test suite replays
+every shared capture both ways.
 """
 
 from __future__ import annotations
 
-import struct
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -32,7 +33,6 @@ import yaml
 
 from mamori.captures.scap import EVENTS, ScapReader
 from mamori.captures.scap.events import GENERIC_E, GENERIC_X
-from mamori.captures.scap.reader import _EVENT_KINDS
 from mamori.rules import Priority, RuleSet, load, load_files
 from mamori.rules.sources.syscall import GENERIC
 from mamori.rules.syscall_extract import Session
@@ -226,15 +226,15 @@ def _evaluate(
         hostname = reader.machine.hostname if reader.machine is not None else ""
         session = Session(engine, hostname=hostname, param_kinds=param_kinds)
         needed = ruleset.event_types(SOURCE) if _typed(ruleset) else None
-        process, observe, view = engine.process, session.observe, session.view
+        process, stamp, view = engine.process, session.stamp, session.view
         match_every, match_first = ruleset.match, ruleset.match_first
         events = (
             reader.events()
             if needed is None or not skip_unneeded
-            else _sparse_events(reader, session, needed | STATEFUL)
+            else reader.events(skip=_skip_codes(needed | STATEFUL), on_skip=session.stamp)
         )
         for event in events:
-            observe(event)
+            stamp(event.ts)  # session.observe(event), one call fewer
             name = event.name
             if (
                 needed is not None
@@ -259,55 +259,18 @@ def _evaluate(
 
 
 _DEDICATED = frozenset(e.name for e in EVENTS if e.code not in (GENERIC_E, GENERIC_X))
-_HEAD = {"little": struct.Struct("<HQqIH"), "big": struct.Struct(">HQqIH")}
-_HEAD_FLAGS = {"little": struct.Struct("<HIQqIH"), "big": struct.Struct(">HIQqIH")}
 
 
-def _sparse_events(reader: ScapReader, session: Session, wanted: frozenset[str]) -> Iterator[Any]:
-    """The capture's events, except that an event whose name is not in `wanted` is not
-    decoded at all: its block header gives its code and time (for ``evt.deltatime``), and
-    its number is counted, so what follows is numbered as in the full stream.
-
-    This reads the reader's block stream directly (`ScapReader._next` / `_event` /
-    `_num`); if those internals change it falls back to `ScapReader.events`. The
-    reader could offer this as ``events(skip=codes)``: it would then move there."""
-    if not all(hasattr(reader, a) for a in ("_next", "_event", "_num", "_blocks", "_metadata")):
-        yield from reader.events()
-        return
-    # Generic events carry the syscall's name in a parameter: they are skipped only when
-    # no wanted name can come as one (every wanted name has an event of its own).
+def _skip_codes(wanted: frozenset[str]) -> frozenset[int]:
+    """The event codes of every event whose name is not in `wanted`. Generic events
+    carry the syscall's name in a parameter: they are skipped only when no wanted name
+    can come as one (every wanted name has an event of its own)."""
     generic_wanted = GENERIC in wanted or bool(wanted - _DEDICATED)
-    skip = frozenset(
+    return frozenset(
         e.code
         for e in EVENTS
         if e.name not in wanted and (e.code not in (GENERIC_E, GENERIC_X) or not generic_wanted)
     )
-    order = reader._blocks.order
-    head, head_flags = _HEAD[order], _HEAD_FLAGS[order]
-    kinds = _EVENT_KINDS
-    stamp = session.stamp
-    while True:
-        block = reader._next()
-        if block is None:
-            return
-        kind = kinds.get(block[0])
-        if kind is None:
-            for record in reader._metadata(*block):
-                reader._keep(record)
-            continue
-        body = block[1]
-        if len(body) >= 28:
-            if kind & 2:
-                _cpu, _fl, ts, _tid, _len, code = head_flags.unpack_from(body, 0)
-            else:
-                _cpu, ts, _tid, _len, code = head.unpack_from(body, 0)
-            if code in skip:
-                reader._num += 1
-                stamp(ts)
-                continue
-        event = reader._event(kind, body)
-        if event is not None:
-            yield event
 
 
 def _typed(ruleset: RuleSet) -> bool:

@@ -131,6 +131,29 @@ class BlockStream:
         self.offset += n
         return self._buf[pos : pos + n]
 
+    # -- direct access for the event fast path (`ScapReader.events`) -----------------
+    @property
+    def header(self) -> struct.Struct | None:
+        """The ``type, total_length`` struct of the current section (None before one)."""
+        return self._header
+
+    def window(self) -> tuple[bytes, int]:
+        """The read-ahead buffer and where the next block starts in it. A caller may
+        parse whole blocks straight from it (checking what `next_block` checks: the
+        length limit, the block fitting the buffer, the trailer), then `consume` them;
+        anything else (a short buffer, a section header, a bad length) it leaves to
+        `next_block`, which refills, raises or ends the stream as usual."""
+        return self._buf, self._pos
+
+    def consume(self, pos: int) -> None:
+        """Mark the buffer up to `pos` (from `window`) as read."""
+        self.offset += pos - self._pos
+        self._pos = pos
+
+    def limit(self, block_type: int) -> int:
+        """The largest total length accepted for a block of this type."""
+        return self._limit(block_type)
+
     def _limit(self, block_type: int) -> int:
         if block_type in EV_BLOCK_LARGE:
             return self._max_large

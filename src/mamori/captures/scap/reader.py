@@ -3,15 +3,17 @@
 Opening a capture reads its metadata blocks (up to the first event block) into
 ``threads``, ``fds``, ``users``, ``groups``, ``interfaces`` and ``machine``; then
 ``events()`` yields one ``SyscallEvent`` per event block, decoded by the event table,
-without ever holding more than one block in memory. ``records()`` yields everything in
-file order, including metadata blocks that appear between events (merged captures).
+reading ahead a bounded buffer and decoding each event in place from it;
+``events(skip=codes, on_skip=fn)`` leaves the events of those codes undecoded (they are
+still numbered, and `fn` gets their times). ``records()`` yields everything in file
+order, including metadata blocks that appear between events (merged captures).
 """
 
 from __future__ import annotations
 
 import struct
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -33,6 +35,7 @@ from mamori.captures.scap.blocks import (
     open_source,
 )
 from mamori.captures.scap.decode import EventDecoder
+from mamori.captures.scap.events import event_info
 from mamori.captures.scap.metadata import (
     GroupInfo,
     Interface,
@@ -52,6 +55,27 @@ _EVENT_KINDS = {t: (1 if t in EV_BLOCK_V1 else 0) | (2 if t in EVF_BLOCK_TYPES e
                 for t in EV_BLOCK_TYPES}  # fmt: skip
 
 Record = ThreadInfo | FdInfo | UserInfo | GroupInfo | SyscallEvent
+
+# What a skip reads of an event body without decoding it, by byte order and kind (see
+# `decode._HEADERS`): timestamp, event length, event code; and the dump flags of blocks
+# that carry them (kind bit 1).
+_PEEK = {
+    order: (
+        struct.Struct(p + "2xQ8xIH"),
+        struct.Struct(p + "2xQ8xIH"),
+        struct.Struct(p + "6xQ8xIH"),
+        struct.Struct(p + "6xQ8xIH"),
+    )
+    for order, p in (("little", "<"), ("big", ">"))
+}
+# A block's type and length with its event's (kind 0 and 1 layout) in one read.
+_SCAN = {o: struct.Struct(p + "II2xQ8xIH") for o, p in (("little", "<"), ("big", ">"))}
+_SCAN_SIZE = _SCAN["little"].size
+_FLAGS = {"little": struct.Struct("<2xI"), "big": struct.Struct(">2xI")}
+_TRAILER = {"little": struct.Struct("<I"), "big": struct.Struct(">I")}
+# By kind: the smallest event length the decoder accepts, and the bytes of the body
+# before the event (its length must fit the rest): what `EventDecoder` checks first.
+_EVENT_LEN = ((26, 2), (22, 2), (26, 6), (22, 6))
 
 
 class CaptureWarning(UserWarning):
@@ -91,6 +115,12 @@ class ScapReader:
         self.skipped_events = 0  # event codes newer than our table
         self.state_only_events = 0  # EVF blocks flagged "for state only" (fatfile)
         self._decoder = EventDecoder()
+        # Event block type -> the fast path's checks: decoder kind, largest block length,
+        # smallest event length, and the block bytes around the event (`_EVENT_LEN`).
+        self._limits = {
+            t: (k, self._blocks.limit(t), _EVENT_LEN[k][0], 12 + _EVENT_LEN[k][1])
+            for t, k in _EVENT_KINDS.items()
+        }
         self._pending: tuple[int, bytes] | None = None
         self._done = False
         self._num = 0
@@ -212,22 +242,121 @@ class ScapReader:
             else:
                 yield from self._metadata(block_type, body)
 
-    def events(self) -> Iterator[SyscallEvent]:
+    def events(
+        self, skip: Iterable[int] = (), on_skip: Callable[[int], object] | None = None
+    ) -> Iterator[SyscallEvent]:
         """The events of the capture, in file order (evt.num counts from 1). Metadata
-        blocks met on the way are added to ``threads``, ``fds``, ``users``..."""
-        kinds = _EVENT_KINDS
+        blocks met on the way are added to ``threads``, ``fds``, ``users``...
+
+        `skip`: event codes (`codes_for`) not to decode. Their blocks are still checked
+        (length, trailer, event length) and counted, so every event that is yielded
+        has the number and neighbours' times a full read gives it, but they are not
+        decoded or yielded; `on_skip(ts)` is called with each one's timestamp, in
+        order (what ``evt.deltatime`` and ``evt.reltime`` need). A skipped event is
+        not decoded, so damage inside its parameters goes unnoticed."""
+        skipped = frozenset(c for c in skip if event_info(c) is not None)
         while True:
+            # One block the general way: the first one, a metadata block, a section
+            # header, a refill of the read-ahead buffer, the end or an error.
             block = self._next()
             if block is None:
                 return
-            kind = kinds.get(block[0])
+            kind = _EVENT_KINDS.get(block[0])
             if kind is None:
                 for record in self._metadata(*block):
                     self._keep(record)
-                continue
-            event = self._event(kind, block[1])
-            if event is not None:
+            elif not (skipped and self._skip_block(kind, block[1], skipped, on_skip)):
+                event = self._event(kind, block[1])
+                if event is not None:
+                    yield event
+            if not self._done and self._blocks.header is not None:
+                yield from self._fast_events(skipped, on_skip)
+
+    def _skip_block(
+        self,
+        kind: int,
+        body: bytes,
+        skipped: frozenset[int],
+        on_skip: Callable[[int], object] | None,
+    ) -> bool:
+        """Count and skip one event block whose code is in `skipped`; False to decode it
+        (another code, or a header too damaged to trust: decoding reports it)."""
+        order = self._blocks.order
+        peek = _PEEK[order][kind]
+        if len(body) < peek.size:
+            return False
+        ts, length, code = peek.unpack_from(body, 0)
+        lo, hi = _EVENT_LEN[kind]
+        if code not in skipped or not lo <= length <= len(body) - hi:
+            return False
+        if kind & 2 and _FLAGS[order].unpack_from(body, 0)[0] & 1:
+            self.state_only_events += 1
+        self._num += 1
+        if on_skip is not None:
+            on_skip(ts)
+        return True
+
+    def _fast_events(
+        self, skipped: frozenset[int], on_skip: Callable[[int], object] | None
+    ) -> Iterator[SyscallEvent]:
+        """Event blocks parsed straight from the read-ahead buffer, as long as they are
+        whole in it (`BlockStream.window`): no per-block copy, no call for a skipped
+        event but `on_skip`. Stops at anything else, for `events` to handle."""
+        blocks = self._blocks
+        order = blocks.order
+        scan = _SCAN[order].unpack_from
+        trailer = _TRAILER[order].unpack_from
+        peek_flagged = _PEEK[order][2].unpack_from
+        flags_at = _FLAGS[order].unpack_from
+        limits = self._limits
+        decoder = self._decoder
+        decode_at = decoder.decode_at
+        buf, pos = blocks.window()
+        size = len(buf)
+        num = self._num
+        scan_size = _SCAN_SIZE
+        last_type = kind = limit = lo = over = -1  # the previous block's type and checks
+        try:
+            while pos + scan_size <= size:
+                btype, total, ts, length, code = scan(buf, pos)
+                if btype != last_type:
+                    entry = limits.get(btype)
+                    if entry is None:
+                        break
+                    kind, limit, lo, over = entry
+                    last_type = btype
+                stop = pos + total
+                if total > limit or total < 12 or stop > size or trailer(buf, stop - 4)[0] != total:
+                    break
+                start = pos + 8
+                if kind & 2:  # the event header is 4 bytes further in blocks with flags
+                    ts, length, code = peek_flagged(buf, start)
+                if code in skipped and lo <= length <= total - over:
+                    if kind & 2 and flags_at(buf, start)[0] & 1:
+                        self.state_only_events += 1
+                    num += 1
+                    if on_skip is not None:
+                        on_skip(ts)
+                    pos = stop
+                    continue
+                try:
+                    event = decode_at(buf, start, stop - 4, kind, order, num + 1)
+                except (struct.error, IndexError, ValueError) as exc:
+                    raise CaptureError(f"corrupt event block: {exc}") from exc
+                finally:
+                    pos = stop
+                if decoder.flags & 1:
+                    self.state_only_events += 1
+                if event is None:
+                    self.skipped_events += 1
+                    continue
+                num += 1
+                self._num = num
+                blocks.consume(pos)
                 yield event
+        finally:
+            self._num = num
+            blocks.consume(pos)
 
     def _event(self, kind: int, body: bytes) -> SyscallEvent | None:
         try:

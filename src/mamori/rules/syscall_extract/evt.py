@@ -73,13 +73,18 @@ def _open_flags(v: EventView) -> int:
 
 
 def _is_open_read(v: EventView) -> bool:
-    f = _open_flags(v)
-    return f >= 0 and bool(f & _O_RDONLY)
+    # `_open_flags` inlined (the open_read/open_write macros run on every open)
+    if v.dir != "<" or v.name not in _OPENS:
+        return False
+    f = v.params.get("flags")
+    return isinstance(f, int) and f >= 0 and bool(f & _O_RDONLY)
 
 
 def _is_open_write(v: EventView) -> bool:
-    f = _open_flags(v)
-    return f >= 0 and bool(f & _O_WRONLY)
+    if v.dir != "<" or v.name not in _OPENS:
+        return False
+    f = v.params.get("flags")
+    return isinstance(f, int) and f >= 0 and bool(f & _O_WRONLY)
 
 
 def _is_open_exec(v: EventView) -> bool:

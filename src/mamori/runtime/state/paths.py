@@ -10,6 +10,8 @@ def normalize(path: str) -> str:
     """Collapse ``//``, ``.`` and ``..`` lexically; keep a leading ``/``."""
     if not path:
         return path
+    if path[0] == "/" and path[-1] != "/" and "//" not in path and "/." not in path:
+        return path  # already normal (no empty, "." or ".." part): the common case
     absolute = path.startswith("/")
     parts: list[str] = []
     for part in path.split("/"):

@@ -69,6 +69,10 @@ class _Lib:
             "bpf_map_lookup_elem": (i, [i, p, p]),
             "libbpf_get_error": (ctypes.c_long, [p]),
             "libbpf_num_possible_cpus": (i, []),
+            # BPF iterators (the start-up snapshot's iter/task program)
+            "bpf_program__attach_iter": (p, [p, p]),
+            "bpf_link__fd": (i, [p]),
+            "bpf_iter_create": (i, [i]),
         }
         for name, (res, args) in sigs.items():
             fn = getattr(self.lib, name)
@@ -137,6 +141,25 @@ class BpfObject:
                 raise BpfError(f"attaching {name} failed\n{self._l.tail()}")
             self.links.append(link)
 
+    def attach_iter(self, name: str) -> int:
+        """Attach the iterator program ``name`` (default options: every object the iterator
+        kind visits) and return its link; the link is destroyed by ``close``."""
+        for prog_name, prog in self.programs():
+            if prog_name != name:
+                continue
+            link = self._l.lib.bpf_program__attach_iter(prog, None)
+            if not link or self._l.lib.libbpf_get_error(link):
+                raise BpfError(f"attaching iterator {name} failed\n{self._l.tail()}")
+            self.links.append(link)
+            return int(link)
+        raise BpfError(f"no program {name} in the object")
+
+    def destroy_link(self, link: int) -> None:
+        """Detach and free one of this object's links now, instead of at ``close``."""
+        if link in self.links:
+            self.links.remove(link)
+            self._l.lib.bpf_link__destroy(link)
+
     def map_fd(self, name: str) -> int:
         fd = int(self._l.lib.bpf_map__fd(self._map(name)))
         if fd < 0:
@@ -167,6 +190,23 @@ def map_lookup(fd: int, key: bytes, value_size: int) -> bytes:
     if rc:
         raise BpfError(f"bpf_map_lookup_elem: {os.strerror(-rc)}")
     return vb.raw
+
+
+def link_fd(link: int) -> int:
+    """The file descriptor of a libbpf link (owned by the link: do not close it)."""
+    fd = int(lib().lib.bpf_link__fd(link))
+    if fd < 0:
+        raise BpfError(f"bpf_link__fd: {os.strerror(-fd)}")
+    return fd
+
+
+def iter_create(link: int) -> int:
+    """A new readable fd over an attached iterator link: each read() runs the program over
+    the next objects; the caller closes it. One fd is one pass."""
+    fd = int(lib().lib.bpf_iter_create(link_fd(link)))
+    if fd < 0:
+        raise BpfError(f"bpf_iter_create: {os.strerror(-fd)}")
+    return fd
 
 
 def possible_cpus() -> int:

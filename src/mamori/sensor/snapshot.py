@@ -1,23 +1,32 @@
-"""Start-up snapshot of the threads alive when the sensor starts, from /proc.
+"""Start-up snapshot of the threads alive when the sensor starts.
 
 The sensor only sees what happens after it attaches; the state engine needs the processes
 that already exist (their exe, args, cwd, credentials, cgroups) to give old processes the
 same context as new ones. Processes may exit while they are read: each one that vanishes
 is skipped, never an error.
+
+``snapshot_threads`` takes them from the BPF task iterator (``snapshot_iter``: one kernel
+walk, the live sensor's own values, /proc only for argv/env/paths) when its object loads,
+else from /proc alone (``proc_threads``). ``last_snapshot()`` says which was used and why,
+for the agent to log; ``MAMORI_SNAPSHOT=iter|proc`` forces one.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from mamori.model.events import ThreadInfo
 from mamori.sensor.snapshot_fds import snapshot_fds
 
-__all__ = ["snapshot_fds", "snapshot_threads"]
+__all__ = ["SnapshotReport", "last_snapshot", "proc_threads", "snapshot_fds", "snapshot_threads"]
+
+log = logging.getLogger(__name__)
 
 _MAX_ARGS = 64 * 1024
 
@@ -167,14 +176,14 @@ def _pids(proc: Path) -> Iterator[int]:
             yield int(name)
 
 
-def snapshot_threads(proc: Path = Path("/proc")) -> list[ThreadInfo]:
-    """One ThreadInfo per thread of every process alive now (threads share the process's
-    details with their own tid and comm)."""
+def proc_threads(proc: Path = Path("/proc"), pids: Iterable[int] | None = None) -> list[ThreadInfo]:
+    """One ThreadInfo per thread of every process alive now (or of ``pids`` only), from
+    /proc alone (threads share the process's details with their own tid and comm)."""
     boot_ns = _boot_epoch_ns()
     ticks = os.sysconf("SC_CLK_TCK")
     host_root = Path("/")
     out: list[ThreadInfo] = []
-    for pid in _pids(proc):
+    for pid in _pids(proc) if pids is None else pids:
         try:
             info = _process(proc, pid, boot_ns, ticks, host_root)
         except (OSError, ValueError, IndexError):
@@ -203,3 +212,78 @@ def snapshot_threads(proc: Path = Path("/proc")) -> list[ThreadInfo]:
                 )
             )
     return out
+
+
+def proc_pids(proc: Path = Path("/proc")) -> set[int]:
+    """The process ids /proc lists now."""
+    return set(_pids(proc))
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotReport:
+    """How the last ``snapshot_threads`` ran: ``method`` is "iter" (BPF task iterator) or
+    "proc"; ``reason`` why /proc was used (empty for the iterator)."""
+
+    method: str
+    reason: str
+    threads: int
+    seconds: float
+    from_proc: int = 0  # with the iterator: threads of processes it did not visit
+
+    def describe(self) -> str:
+        how = "the BPF task iterator" if self.method == "iter" else "/proc"
+        if self.from_proc:
+            how += f" (+{self.from_proc} it did not visit, read from /proc)"
+        why = f" ({self.reason})" if self.reason else ""
+        return f"{self.threads} threads from {how} in {self.seconds:.3f} s{why}"
+
+
+_LAST: list[SnapshotReport] = []
+_METHODS = ("auto", "iter", "proc")
+
+
+def last_snapshot() -> SnapshotReport | None:
+    """The report of the last ``snapshot_threads`` call in this process, if any."""
+    return _LAST[-1] if _LAST else None
+
+
+def snapshot_threads(proc: Path = Path("/proc"), method: str | None = None) -> list[ThreadInfo]:
+    """One ThreadInfo per thread alive now. ``method``: "auto" (default, or the
+    ``MAMORI_SNAPSHOT`` environment variable) tries the BPF task iterator and falls back to
+    /proc, saying why in ``last_snapshot()`` and the log; "iter" raises
+    ``snapshot_iter.IterUnavailableError`` instead of falling back; "proc" reads /proc only. A
+    ``proc`` other than /proc (a test tree) always means /proc reading."""
+    if method is None:
+        method = os.environ.get("MAMORI_SNAPSHOT", "auto") or "auto"
+        if method not in _METHODS:
+            log.warning("MAMORI_SNAPSHOT=%r is not one of auto, iter, proc: using auto", method)
+            method = "auto"
+    elif method not in _METHODS:
+        raise ValueError(f"unknown snapshot method {method!r} (auto, iter or proc)")
+    started = time.monotonic()
+    reason = "asked for" if method == "proc" else "not the host's /proc"
+    if method != "proc" and proc == Path("/proc"):
+        # imported here: snapshot_iter reuses this module's /proc readers
+        from mamori.sensor.snapshot_iter import IterUnavailableError, iter_threads
+
+        try:
+            threads = iter_threads()
+        except (IterUnavailableError, OSError, ValueError) as exc:
+            if method == "iter":
+                raise
+            reason = f"task iterator unavailable: {exc}"
+        else:
+            hidden = sum(1 for t in threads if t.extra.get("from_proc"))
+            _report("iter", "", threads, started, hidden)
+            return threads
+    threads = proc_threads(proc)
+    _report("proc", reason, threads, started)
+    return threads
+
+
+def _report(
+    method: str, reason: str, threads: list[ThreadInfo], started: float, from_proc: int = 0
+) -> None:
+    report = SnapshotReport(method, reason, len(threads), time.monotonic() - started, from_proc)
+    _LAST[:] = [report]
+    log.info("start-up snapshot: %s", report.describe())

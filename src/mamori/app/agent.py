@@ -17,6 +17,11 @@ only place the agent changes the engine's state: ``StateEngine.set_cgroups``). N
 images come from podman asynchronously (`mamori.runtime.podman.ContainerMetadata`) and
 are added to ``engine.containers`` between batches: never on the event path.
 
+With ``rules`` (`mamori.app.agent_alerts.RuleAlerts`), every event the rules need is
+matched as it is processed (first matching rule, exit events only, like Falco) and the
+alert goes to the rules' sink; with a `mamori.app.forensics.Forensics` on them, every
+event is also kept in its rolling buffer so that an alert can save the events around it.
+
 The agent's own process is never captured (the eBPF sensor filters its pid in the
 kernel; events of it that a fallback sensor delivers are dropped here).
 """
@@ -33,7 +38,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol
 
+from mamori.alerts import AlertSink, StreamSink
+from mamori.app.agent_alerts import RuleAlerts
 from mamori.model.events import SyscallEvent
+from mamori.rules import RuleSet
 from mamori.rules.syscall_extract import EventView, Session
 from mamori.runtime.connections import CONNECTION_EVENTS, DATA_EVENTS, ConnectionMap
 from mamori.runtime.podman import ContainerMetadata
@@ -147,16 +155,34 @@ def _unified_root() -> Path | None:
     return None
 
 
+FORENSIC_EVENTS = LIFECYCLE_EVENTS | frozenset({
+    "open", "openat", "openat2", "creat", "connect", "accept", "accept4", "bind", "listen",
+    "unlink", "unlinkat", "rename", "renameat", "renameat2", "chmod", "fchmod", "fchmodat",
+    "setuid", "setgid", "setresuid", "setresgid", "ptrace", "mount", "init_module",
+    "finit_module", "memfd_create", "dup2", "dup3",
+})  # fmt: skip
+"""Captured besides the rules' types when forensic captures are on: what an incident
+responder reads first (files, connections, privilege changes)."""
+
+
 def capture_types(
-    print_types: Iterable[str] | None, connections: bool, data: bool = False
+    print_types: Iterable[str] | None,
+    connections: bool,
+    data: bool = False,
+    *,
+    rule_types: Iterable[str] = (),
+    forensics: bool = False,
 ) -> frozenset[str] | None:
-    """What to ask the sensor for: None (its default set) without a filter, else the
-    filter plus what the state engine and the connection map need."""
+    """What to ask the sensor for: None (its default set) when every type is printed
+    (`print_types` None), else the printed types plus what the state engine, the
+    connection map, the rules (`rule_types`) and forensic captures need."""
     if print_types is None:
         return None
-    wanted = set(print_types) | LIFECYCLE_EVENTS
+    wanted = set(print_types) | LIFECYCLE_EVENTS | set(rule_types)
     if connections:
         wanted |= CONNECTION_EVENTS | (DATA_EVENTS if data else set())
+    if forensics:
+        wanted |= FORENSIC_EVENTS
     return frozenset(wanted)
 
 
@@ -174,11 +200,20 @@ class Agent:
         map_path: Path | None = None,
         save_every: float = 60.0,
         snapshot: bool = True,
+        host_root: Path = Path("/"),
         cgroups: CgroupResolver | None = None,
+        rules: RuleAlerts | None = None,
+        ruleset: RuleSet | None = None,
+        alerts: AlertSink | None = None,
     ) -> None:
+        if rules is None and ruleset is not None:  # shorthand: JSON lines on stdout by default
+            rules = RuleAlerts(ruleset, alerts or StreamSink(), hostname=socket.gethostname())
         self.sensor = sensor
+        self.rules = rules
+        self.forensics = rules.forensics if rules is not None else None
         self.engine = StateEngine()
-        self.session = Session(self.engine, hostname=socket.gethostname())
+        hostname = rules.hostname if rules is not None and rules.hostname else None
+        self.session = Session(self.engine, hostname=hostname or socket.gethostname())
         self.connections = connections
         self.metadata = metadata
         self.sinks = list(sinks)
@@ -186,6 +221,7 @@ class Agent:
         self.map_path = map_path
         self.save_every = save_every
         self.snapshot = snapshot
+        self.host_root = host_root  # the host's / (``/proc/1/root`` from a container)
         self.cgroups = cgroups if cgroups is not None else CgroupResolver()
         self.events = self.delivered = self.drops = self.own = 0
         self._pid = os.getpid()
@@ -209,7 +245,7 @@ class Agent:
         engine = self.engine
         engine.load_threads(snapshot_threads())
         engine.load_fds(snapshot_fds())
-        engine.users.load_root("/")
+        engine.users.load_root(self.host_root)
         for cid in {t.container_id for t in engine.threads} - {HOST}:
             self._container_seen(cid)
         if self.connections is not None:
@@ -225,6 +261,8 @@ class Agent:
         if self.connections is not None:
             self.connections.settle(force=True)
             self.save()
+        if self.rules is not None:
+            self.rules.close()
 
     def save(self) -> None:
         """Write the connection map now (atomic), if there is one and a path."""
@@ -257,6 +295,8 @@ class Agent:
         """Process one batch; returns the number of events it held."""
         batch = self.sensor.poll(timeout)
         self.process(batch)
+        if self.forensics is not None and self.forensics.pending:
+            self.forensics.tick()
         if self.metadata is not None:
             self._add_metadata()
         if self.map_path is not None and time.monotonic() - self._saved >= self.save_every:
@@ -268,6 +308,7 @@ class Agent:
         cmap_types = CONNECTION_EVENTS | DATA_EVENTS if cmap is not None else frozenset()
         sink_types, sinks, own = self.sink_types, self.sinks, self._pid
         cgroup_cids = self._cgroup_cids
+        rules, forensics = self.rules, self.forensics
         for event in batch:
             live = event.ctx
             if live is not None and live.pid == own:
@@ -296,8 +337,14 @@ class Agent:
                 self._load_container_users(thread.container_id, thread.pid)
             if cmap is not None and name in cmap_types:
                 cmap.observe(engine, ctx)
-            if sinks and (sink_types is None or name in sink_types):
+            if forensics is not None:
+                forensics.record(event, thread)
+            view = None
+            if rules is not None and rules.wants(name, event.dir):
                 view = session.view(ctx)
+                rules.evaluate(view)
+            if sinks and (sink_types is None or name in sink_types):
+                view = view or session.view(ctx)
                 self.delivered += 1
                 for sink in sinks:
                     sink(view)

@@ -1,5 +1,8 @@
-"""`mamori agent`: run the runtime sensor; print events, keep the connection map.
+"""`mamori agent`: run the runtime sensor; raise alerts, print events, map connections.
 
+    mamori agent                                                 # default rules -> stdout
+    mamori agent --rules my.yaml --output file:/var/log/mamori/alerts.json \
+                 --output webhook:https://hooks.example/x --capture-dir /var/lib/mamori/captures
     mamori agent --print --filter execve --filter connect        # JSON lines, Falco keys
     mamori agent --print --field proc.name --field proc.aname[2] --duration 10
     mamori agent --connections --duration 60                     # then the map as a table
@@ -9,7 +12,12 @@ the ``syscall`` rule source's getters (so a value prints exactly as a rule sees 
 when not available). ``--filter`` types go to the sensor, which filters in the kernel
 (process life-cycle events are captured too, for context, but not printed). The
 connection map is saved under the XDG data dir every minute and on exit.
-Exit codes: 0 ok; 2 the agent cannot run here (not root, no sensor) or bad options.
+Rules: ``--rules FILE`` (repeatable, loaded in order) or, when none of ``--rules``,
+``--print``, ``--connections`` and ``--no-rules`` is given, mamori's default ruleset
+(``mamori.rules.default``). Alerts go to every ``--output`` (default stdout, Falco's JSON);
+SIGHUP reopens output files (logrotate). ``--capture-dir`` turns forensic captures on.
+Exit codes: 0 ok; 2 the agent cannot run here (not root, no sensor), the rules do not
+load, or bad options.
 """
 
 from __future__ import annotations
@@ -22,13 +30,16 @@ import threading
 import time
 from pathlib import Path
 from types import FrameType
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from mamori.cli._render import err_console, fail
+
+if TYPE_CHECKING:
+    from mamori.app.agent_alerts import RuleAlerts
 
 DEFAULT_FIELDS = (
     "evt.num", "evt.time", "evt.type", "evt.dir", "evt.res", "proc.pid", "proc.name",
@@ -146,13 +157,53 @@ def agent(
     podman_socket: Path = typer.Option(
         Path("/run/podman/podman.sock"), "--podman-socket", help="Podman API socket."
     ),
+    rules_files: list[Path] = typer.Option(
+        [],
+        "--rules",
+        help="Rules file (repeatable; default: mamori's rules when nothing else is asked for).",
+    ),
+    no_rules: bool = typer.Option(False, "--no-rules", help="Evaluate no rules."),
+    outputs: list[str] = typer.Option(
+        [],
+        "--output",
+        help="Alert output (repeatable): stdout[:text], file:PATH, syslog"
+        "[:HOST:PORT|:unix:PATH], webhook:URL. Default: stdout.",
+    ),
+    webhook_headers: Path | None = typer.Option(
+        None, "--webhook-headers", help="File of 'Name: value' headers for webhooks (tokens)."
+    ),
+    capture_dir: Path | None = typer.Option(
+        None, "--capture-dir", help="Write a .scap capture around each alert here."
+    ),
+    capture_seconds: float = typer.Option(
+        5.0, "--capture-seconds", min=0.1, max=300, help="Seconds before and after an alert."
+    ),
+    capture_buffer: int = typer.Option(
+        100_000, "--capture-buffer", min=1000, max=5_000_000, help="Events kept in memory."
+    ),
+    hostname: str | None = typer.Option(
+        None,
+        "--hostname",
+        envvar="MAMORI_HOSTNAME",
+        help="Host name in alerts (default: this host's; a pod sets the node's).",
+    ),
+    host_root: Path = typer.Option(
+        Path("/"), "--host-root", help="The host's root (/proc/1/root in a container): users."
+    ),
 ) -> None:
-    """Run the runtime sensor: print events and/or map which process talks to which."""
+    """Run the runtime sensor: raise alerts, print events, map which process talks to which."""
     import os
 
     if os.geteuid() != 0:
         fail("mamori agent needs root: the eBPF and fallback sensors need CAP_BPF/CAP_SYS_ADMIN")
     from mamori.rules.sources.syscall import SYSCALL
+
+    if rules_files and no_rules:
+        raise typer.BadParameter("--rules and --no-rules exclude each other", param_hint="--rules")
+    wants_rules = bool(rules_files) or not (no_rules or print_events or connections)
+    if not wants_rules and (outputs or capture_dir is not None):
+        raise typer.BadParameter("alerts need rules (--rules, or no --print/--connections)",
+                                 param_hint="--output/--capture-dir")  # fmt: skip
 
     unknown = sorted(set(filters) - SYSCALL.event_types)
     if unknown:
@@ -162,8 +213,53 @@ def agent(
     sink = JsonLines(list(fields) or list(DEFAULT_FIELDS), sys.stdout) if print_events else None
     if sink is not None and sink.unextractable:
         err_console.print(f"no extractor yet (printed as null): {', '.join(sink.unextractable)}")
+    rules = None
+    if wants_rules:
+        rules = _open_rules(rules_files, outputs, webhook_headers, capture_dir, capture_seconds,
+                            capture_buffer, hostname)  # fmt: skip
     _run(sink, filters or None, connections, as_json, data_bytes, duration, sensor, map_file,
-         podman_socket)  # fmt: skip
+         podman_socket, rules, host_root)  # fmt: skip
+
+
+def _open_rules(
+    files: list[Path],
+    outputs: list[str],
+    headers_file: Path | None,
+    capture_dir: Path | None,
+    seconds: float,
+    buffer: int,
+    hostname: str | None,
+) -> RuleAlerts:
+    """The rules (their load errors end the run, exit 2), the sinks and forensics."""
+    import socket
+
+    from mamori.alerts import SinkSpecError, open_sinks, read_headers
+    from mamori.app.agent_alerts import RuleAlerts
+    from mamori.app.forensics import Forensics
+    from mamori.rules import load_files
+    from mamori.rules.default import default_rule_files
+
+    ruleset = load_files(files or default_rule_files())
+    if ruleset.result.errors:
+        fail("the rules do not load:\n" + "\n".join(str(e) for e in ruleset.result.errors))
+    if ruleset.result.warnings:
+        err_console.print(f"mamori agent: {len(ruleset.result.warnings)} rules warnings "
+                          "(mamori rules validate lists them)", highlight=False)  # fmt: skip
+    try:
+        headers = read_headers(headers_file) if headers_file is not None else None
+        sink = open_sinks(outputs, webhook_headers=headers)
+    except (SinkSpecError, OSError, ValueError) as exc:
+        raise typer.BadParameter(str(exc), param_hint="--output") from None
+    hostname = hostname or socket.gethostname()
+    forensics = None
+    if capture_dir is not None:
+        try:
+            forensics = Forensics(capture_dir, seconds=seconds, max_events=buffer,
+                                  hostname=hostname)  # fmt: skip
+        except OSError as exc:
+            sink.close()
+            fail(f"cannot use {capture_dir} for captures: {exc}")
+    return RuleAlerts(ruleset, sink, hostname=hostname, forensics=forensics)
 
 
 def _run(
@@ -176,6 +272,8 @@ def _run(
     requested: str,
     map_file: Path | None,
     podman_socket: Path,
+    rules: RuleAlerts | None = None,
+    host_root: Path = Path("/"),
 ) -> None:
     from mamori.app.agent import Agent, AgentError, capture_types
     from mamori.runtime.connections import ConnectionMap
@@ -184,13 +282,26 @@ def _run(
     from mamori.sensor.select import choose_sensor
     from mamori.sensor.sensor import SensorError
 
-    keep_map = connections or filters is None  # a filtered run may not see the network
+    # A filtered run may not see the network; a rules daemon keeps the map when asked.
+    keep_map = connections or map_file is not None or (filters is None and rules is None)
+    if filters is None and (sink is not None or rules is None):
+        wanted = None  # everything printed: the sensor's default set
+    elif rules is not None and rules.event_types is None:
+        wanted = None  # a rule not restricted to event types needs them all
+    else:
+        wanted = capture_types(
+            filters or [], keep_map, data_bytes,
+            rule_types=rules.event_types or () if rules is not None else (),
+            forensics=rules is not None and rules.forensics is not None,
+        )  # fmt: skip
     try:
         factory, reason = choose_sensor(requested)
-        sensor = factory(capture_types(filters, keep_map, data_bytes))
+        sensor = factory(wanted)
     except (SensorError, ValueError) as exc:
+        if rules is not None:
+            rules.close()
         fail(str(exc))
-    stop = threading.Event()
+    stop, hup = threading.Event(), threading.Event()
 
     def _on_signal(_signum: int, _frame: FrameType | None) -> None:
         if stop.is_set():  # asked twice: stop now, without waiting for the batch
@@ -198,6 +309,8 @@ def _run(
         stop.set()
 
     previous = {sig: signal.signal(sig, _on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    if rules is not None:  # a daemon's SIGHUP: reopen the alert files (else: hang up)
+        previous[signal.SIGHUP] = signal.signal(signal.SIGHUP, lambda _s, _f: hup.set())
     cmap = ConnectionMap() if keep_map else None
     runner = Agent(
         sensor,
@@ -206,6 +319,8 @@ def _run(
         sinks=[sink] if sink is not None else [],
         sink_types=filters,
         map_path=(map_file or default_path()) if keep_map else None,
+        rules=rules,
+        host_root=host_root,
     )
     try:
         try:
@@ -220,6 +335,11 @@ def _run(
                 break
             runner.poll(min(0.1, left))
             sys.stdout.flush()  # a reader of --print sees each batch as it comes
+            if hup.is_set():  # logrotate moved the output files: start new ones
+                hup.clear()
+                reopen = getattr(rules.sink if rules is not None else None, "reopen", None)
+                if callable(reopen):
+                    reopen()
     except KeyboardInterrupt:
         pass
     finally:
@@ -229,7 +349,8 @@ def _run(
             signal.signal(sig, handler)
     err_console.print(
         f"mamori agent: {runner.events} events, {runner.delivered} printed, "
-        f"{runner.drops} dropped; map: {runner.map_path}",
+        f"{runner.drops} dropped; {rules.raised if rules is not None else 0} alerts; "
+        f"map: {runner.map_path}",
         highlight=False,
     )
     if connections and cmap is not None:

@@ -197,3 +197,8 @@ def sbom(
     except (TargetError, SbomFormatError) as exc:
         fail(str(exc))
     render(outcome.report, fmt, output)
+
+
+from mamori.cli.scan_k8s import scan_k8s  # noqa: E402  (after scan_app exists)
+
+scan_app.command("k8s")(scan_k8s)

@@ -4,6 +4,10 @@
     checks/aws/<check_id>/metadata.yaml id, title, severity, rationale, remediation, ...
 
 A check receives the Inventory and returns Verdicts; it never calls an API.
+
+Each provider has its own registry (`registry_for`): metadata `provider: k8s` puts a check
+in `k8s_checks` (checks/k8s/, judging Kubernetes manifests), anything else in `checks`
+(AWS), so an AWS scan never runs a Kubernetes check and the reverse.
 """
 
 from __future__ import annotations
@@ -50,6 +54,8 @@ class Result(BaseModel):
     resource: CloudResource | None = None  # None: about the account as a whole
     account: str = ""
     region: str = ""
+    # Extra evidence for the finding (e.g. the JSON pointer of the offending field).
+    detail: dict[str, str] = Field(default_factory=dict)
 
 
 class Check(Protocol):
@@ -59,6 +65,13 @@ class Check(Protocol):
 
 
 checks: Registry[type[Check]] = Registry("check", "mamori.posture.checks.aws")
+k8s_checks: Registry[type[Check]] = Registry("k8s check", "mamori.posture.checks.k8s")
+_REGISTRIES = {"aws": checks, "k8s": k8s_checks}
+
+
+def registry_for(provider: str) -> Registry[type[Check]]:
+    """The check registry of a provider ("aws" for anything unknown)."""
+    return _REGISTRIES.get(provider, checks)
 
 
 def load_metadata(init_file: str) -> CheckMetadata:
@@ -83,7 +96,7 @@ def check(init_file: str) -> Callable[[type[C]], type[C]]:
 
     def decorate(cls: type[C]) -> type[C]:
         cls.metadata = meta  # type: ignore[attr-defined]
-        checks.add(meta.id, cls)  # type: ignore[arg-type]
+        registry_for(meta.provider).add(meta.id, cls)  # type: ignore[arg-type]
         return cls
 
     return decorate

@@ -10,12 +10,17 @@ converts each `Result` into a `Finding`:
 A check that raises does not stop the others: its verdicts so far are kept, and one MANUAL
 finding per account records the error as its reason (plus an ERROR notice), so a broken
 check can never read as "compliant".
+
+Other providers reuse it: `registry` picks their checks (`check.registry_for`) and
+`Subjects` says how their resources become assets, who the producer is and where a result
+comes from (a manifest's file and line); the defaults are AWS's.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from mamori import __version__
@@ -34,7 +39,8 @@ from mamori.model import (
     Provenance,
     utcnow,
 )
-from mamori.posture.check import CheckMetadata, Result, Verdict, checks
+from mamori.posture.check import Check, CheckMetadata, Result, Verdict, checks
+from mamori.registry import Registry
 
 PRODUCER = "mamori.posture.aws"
 SOURCE = "posture.runner"
@@ -48,16 +54,19 @@ STATUS = {
 }
 
 
-def selected_checks(check_ids: Iterable[str] | None = None) -> list[str]:
+def selected_checks(
+    check_ids: Iterable[str] | None = None, registry: Registry[type[Check]] | None = None
+) -> list[str]:
     """The check ids to run, sorted: all registered ones when `check_ids` is None.
 
     Unknown ids raise `RegistryError` (a KeyError) naming the known ones.
     """
+    registry = checks if registry is None else registry
     if check_ids is None:
-        return checks.names()
+        return registry.names()
     wanted = sorted(set(check_ids))
     for check_id in wanted:
-        checks.get(check_id)
+        registry.get(check_id)
     return wanted
 
 
@@ -104,6 +113,23 @@ def account_asset(account: str, region: str = "") -> Asset:
     )
 
 
+def _no_source(result: Result) -> str | None:
+    return None
+
+
+@dataclass(frozen=True)
+class Subjects:
+    """How one provider's results become findings; the defaults are AWS's."""
+
+    producer: str = PRODUCER
+    asset: Callable[[CloudResource], Asset] = resource_asset  # a result about a resource
+    whole: Callable[[str, str], Asset] = account_asset  # (account, region): no resource
+    source: Callable[[Result], str | None] = _no_source  # Provenance.source of a finding
+
+
+AWS_SUBJECTS = Subjects()
+
+
 def _subject(result: Result, asset: Asset) -> str:
     """What the verdict is about: the resource key, else the account (and region) name."""
     return result.resource.key if result.resource is not None else asset.name
@@ -116,12 +142,15 @@ def to_finding(
     default_account: str,
     now: datetime,
     scan_id: str | None = None,
+    subjects: Subjects = AWS_SUBJECTS,
 ) -> Finding:
     """One Finding for one check verdict."""
     if result.resource is not None:
-        asset = resource_asset(result.resource)
+        asset = subjects.asset(result.resource)
     else:
-        asset = account_asset(result.account or default_account, result.region)
+        asset = subjects.whole(result.account or default_account, result.region)
+    evidence = {**result.detail}
+    evidence.update(subject=_subject(result, asset), reason=result.reason, check=meta.id)
     return Finding(
         kind=FindingKind.MISCONFIGURATION,
         rule_id=meta.id,
@@ -129,17 +158,26 @@ def to_finding(
         severity=meta.severity,
         resource=asset,
         status=STATUS[result.verdict],
-        evidence={"subject": _subject(result, asset), "reason": result.reason, "check": meta.id},
+        evidence=evidence,
         first_seen=now,
         last_seen=now,
-        provenance=_provenance(now, scan_id),
+        provenance=_provenance(now, scan_id, subjects.producer, subjects.source(result)),
         reason=result.reason,
     )
 
 
-def _provenance(now: datetime, scan_id: str | None) -> Provenance:
+def _provenance(
+    now: datetime,
+    scan_id: str | None,
+    producer: str = PRODUCER,
+    source: str | None = None,
+) -> Provenance:
     return Provenance(
-        producer=PRODUCER, producer_version=__version__, scan_id=scan_id, observed_at=now
+        producer=producer,
+        producer_version=__version__,
+        scan_id=scan_id,
+        observed_at=now,
+        source=source,
     )
 
 
@@ -150,11 +188,12 @@ def _error_findings(
     *,
     now: datetime,
     scan_id: str | None,
+    subjects: Subjects = AWS_SUBJECTS,
 ) -> list[Finding]:
     reason = f"check could not run: {type(error).__name__}: {error}"[:500]
     findings = []
     for account in accounts or [""]:
-        asset = account_asset(account)
+        asset = subjects.whole(account, "")
         findings.append(
             Finding(
                 kind=FindingKind.MISCONFIGURATION,
@@ -166,7 +205,7 @@ def _error_findings(
                 evidence={"subject": ERROR_SUBJECT, "reason": reason, "check": meta.id},
                 first_seen=now,
                 last_seen=now,
-                provenance=_provenance(now, scan_id),
+                provenance=_provenance(now, scan_id, subjects.producer),
                 reason=reason,
             )
         )
@@ -182,30 +221,41 @@ def run_checks(
     now: datetime | None = None,
     timings: dict[str, float] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    registry: Registry[type[Check]] | None = None,
+    subjects: Subjects = AWS_SUBJECTS,
 ) -> list[Finding]:
     """Run the selected checks (all when None) and return their findings, check by check.
 
     `notices` receives an ERROR notice per check that raised; `timings`, when given, the
     seconds each check took (keyed by check id); `progress`, (checks done, total).
+    `registry` (default: the AWS checks) and `subjects` serve other providers.
     """
+    registry = checks if registry is None else registry
     when = now or inventory.collected_at or utcnow()
     accounts = list(inventory.accounts) or sorted({r.account for r in inventory.resources})
     default_account = accounts[0] if len(accounts) == 1 else ""
     findings: list[Finding] = []
-    selected = selected_checks(check_ids)
+    selected = selected_checks(check_ids, registry)
     for done, check_id in enumerate(selected, 1):
-        cls = checks.get(check_id)
+        cls = registry.get(check_id)
         meta = cls.metadata
         start = time.perf_counter()
         try:
             for result in cls().run(inventory):
                 findings.append(
                     to_finding(
-                        meta, result, default_account=default_account, now=when, scan_id=scan_id
+                        meta,
+                        result,
+                        default_account=default_account,
+                        now=when,
+                        scan_id=scan_id,
+                        subjects=subjects,
                     )
                 )
         except Exception as exc:  # a broken check is reported, never fatal
-            findings.extend(_error_findings(meta, exc, accounts, now=when, scan_id=scan_id))
+            findings.extend(
+                _error_findings(meta, exc, accounts, now=when, scan_id=scan_id, subjects=subjects)
+            )
             if notices is not None:
                 notices.append(
                     Notice(

@@ -1,0 +1,123 @@
+"""`mamori scan k8s PATH`: Kubernetes manifests against PSS, CIS section 5 and NSA checks."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import typer
+
+from mamori.cli._render import EXIT_FAIL_ON, EXIT_OK, check_format, fail, parse_severity, render
+from mamori.model import FindingStatus, ScanReport, Severity
+
+FORMATS = ("table", "json", "sarif")
+
+
+def _write_sarif(report: ScanReport, output: Path | None) -> None:
+    from mamori.workload.k8s.sarif import render_sarif
+
+    if output is None:
+        render_sarif(report, sys.stdout)
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    tmp = output.with_name(f".{output.name}.{os.getpid()}.tmp")
+    try:
+        with tmp.open("w", encoding="utf-8") as fh:
+            render_sarif(report, fh)
+        tmp.replace(output)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _exit_code(report: ScanReport, threshold: Severity | None) -> int:
+    if threshold is None:
+        return EXIT_OK
+    hit = any(
+        f.status == FindingStatus.OPEN and f.severity.rank >= threshold.rank
+        for f in report.findings
+    )
+    return EXIT_FAIL_ON if hit else EXIT_OK
+
+
+def _stdin_to(folder: Path) -> Path:
+    """`-`: the manifests on stdin (e.g. `helm template . | mamori scan k8s -`), bounded."""
+    from mamori.workload.k8s.yamlsafe import MAX_BYTES
+
+    data = sys.stdin.buffer.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        fail(f"stdin holds more than {MAX_BYTES} bytes")
+    path = folder / "stdin.yaml"
+    path.write_bytes(data)
+    return path
+
+
+def scan_k8s(
+    path: Path = typer.Argument(
+        ...,
+        metavar="PATH",
+        help="A manifest file, a directory of them, or - for stdin (e.g. helm template).",
+    ),
+    fmt: str = typer.Option(
+        "table", "-f", "--format", callback=check_format, help="table, json or sarif."
+    ),
+    output: Path | None = typer.Option(None, "-o", "--output", help="Write the report here."),
+    fail_on: str | None = typer.Option(
+        None, "--fail-on", help="Exit 1 if an open finding at or above this severity remains."
+    ),
+    config: Path | None = typer.Option(
+        None, "--config", help="Exceptions and severity overrides (default: PATH/.mamori.yaml)."
+    ),
+    pss_version: str | None = typer.Option(
+        None, "--pss-version", help="Pod Security Standards policy version: latest or v1.N."
+    ),
+    framework: str | None = typer.Option(
+        None,
+        "--framework",
+        help="Run only a framework's checks: k8s_pss_baseline, k8s_pss_restricted, cis_k8s_1.10.",
+    ),
+    check: list[str] = typer.Option([], "--check", help="Run only these check ids (repeat)."),
+) -> None:
+    """Judge Kubernetes manifests: Pod Security Standards, CIS section 5, NSA hardening."""
+    if fmt not in FORMATS:
+        fail(f"format {fmt!r} is not available for k8s scans (one of: {', '.join(FORMATS)})")
+    threshold = parse_severity(fail_on)
+    with tempfile.TemporaryDirectory(prefix="mamori-k8s-") as tmp:
+        if str(path) == "-":
+            path = _stdin_to(Path(tmp))
+            config = config or Path.cwd() / ".mamori.yaml"
+            if not config.is_file():
+                config = None
+        _scan(path, fmt, output, threshold, config, pss_version, framework, check)
+
+
+def _scan(
+    path: Path,
+    fmt: str,
+    output: Path | None,
+    threshold: Severity | None,
+    config: Path | None,
+    pss_version: str | None,
+    framework: str | None,
+    check: list[str],
+) -> None:
+    from mamori.registry import RegistryError
+    from mamori.workload.k8s.scan import K8sScanRequest, run_k8s_scan
+
+    request = K8sScanRequest(
+        path=path,
+        config=config,
+        pss_version=pss_version,
+        checks=tuple(check) or None,
+        framework=framework,
+    )
+    try:
+        outcome = run_k8s_scan(request)
+    except (ValueError, RegistryError) as exc:
+        fail(str(exc).strip("\"'"))
+    if fmt == "sarif":
+        _write_sarif(outcome.report, output)
+    else:
+        render(outcome.report, fmt, output)
+    raise typer.Exit(_exit_code(outcome.report, threshold))

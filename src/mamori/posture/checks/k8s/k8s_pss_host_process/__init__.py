@@ -1,0 +1,21 @@
+"""PSS Baseline HostProcess: windowsOptions.hostProcess undefined or false on the pod and every
+container.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import ClassVar
+
+from mamori.model import Inventory
+from mamori.posture.check import CheckMetadata, Result, check
+from mamori.posture.checks.k8s._pod import judge_pods
+from mamori.posture.checks.k8s._pss_baseline import host_process
+
+
+@check(__file__)
+class K8sPssHostProcess:
+    metadata: ClassVar[CheckMetadata]
+
+    def run(self, inventory: Inventory) -> Iterator[Result]:
+        yield from judge_pods(inventory, host_process, "No Windows HostProcess container.")

@@ -1,0 +1,1 @@
+"""Workload configuration scanning (issue 8): Kubernetes manifests first."""

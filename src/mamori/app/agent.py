@@ -40,6 +40,7 @@ from typing import Any, Protocol
 
 from mamori.alerts import AlertSink, StreamSink
 from mamori.app.agent_alerts import RuleAlerts
+from mamori.app.agent_protect import Protection
 from mamori.model.events import SyscallEvent
 from mamori.rules import RuleSet
 from mamori.rules.syscall_extract import EventView, Session
@@ -205,11 +206,13 @@ class Agent:
         rules: RuleAlerts | None = None,
         ruleset: RuleSet | None = None,
         alerts: AlertSink | None = None,
+        protection: Protection | None = None,
     ) -> None:
         if rules is None and ruleset is not None:  # shorthand: JSON lines on stdout by default
             rules = RuleAlerts(ruleset, alerts or StreamSink(), hostname=socket.gethostname())
         self.sensor = sensor
         self.rules = rules
+        self.protection = protection
         self.forensics = rules.forensics if rules is not None else None
         self.engine = StateEngine()
         hostname = rules.hostname if rules is not None and rules.hostname else None
@@ -239,6 +242,8 @@ class Agent:
         self._started = True
         if self.snapshot:
             self._load_snapshot()
+        if self.protection is not None:
+            self.protection.start()
         return self
 
     def _load_snapshot(self) -> None:
@@ -261,6 +266,8 @@ class Agent:
         if self.connections is not None:
             self.connections.settle(force=True)
             self.save()
+        if self.protection is not None:  # before the rules: they close the shared sink
+            self.protection.close()
         if self.rules is not None:
             self.rules.close()
 
@@ -297,6 +304,8 @@ class Agent:
         self.process(batch)
         if self.forensics is not None and self.forensics.pending:
             self.forensics.tick()
+        if self.protection is not None:
+            self.protection.tick()
         if self.metadata is not None:
             self._add_metadata()
         if self.map_path is not None and time.monotonic() - self._saved >= self.save_every:
@@ -309,6 +318,8 @@ class Agent:
         sink_types, sinks, own = self.sink_types, self.sinks, self._pid
         cgroup_cids = self._cgroup_cids
         rules, forensics = self.rules, self.forensics
+        protection = self.protection
+        protect_types = protection.event_types if protection is not None else frozenset()
         for event in batch:
             live = event.ctx
             if live is not None and live.pid == own:
@@ -343,6 +354,9 @@ class Agent:
             if rules is not None and rules.wants(name, event.dir):
                 view = session.view(ctx)
                 rules.evaluate(view)
+            if protection is not None and name in protect_types:
+                view = view or session.view(ctx)
+                protection.observe(view)
             if sinks and (sink_types is None or name in sink_types):
                 view = view or session.view(ctx)
                 self.delivered += 1

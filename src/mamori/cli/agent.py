@@ -40,6 +40,7 @@ from mamori.cli._render import err_console, fail
 
 if TYPE_CHECKING:
     from mamori.app.agent_alerts import RuleAlerts
+    from mamori.app.agent_protect import Protection
 
 DEFAULT_FIELDS = (
     "evt.num", "evt.time", "evt.type", "evt.dir", "evt.res", "proc.pid", "proc.name",
@@ -190,6 +191,21 @@ def agent(
     host_root: Path = typer.Option(
         Path("/"), "--host-root", help="The host's root (/proc/1/root in a container): users."
     ),
+    fim: bool = typer.Option(
+        True, "--fim/--no-fim", help="Watch files for changes (with rules; see --watch)."
+    ),
+    watch: list[str] = typer.Option(
+        [], "--watch", help="Watched path, dir/ for a tree (repeatable; default: docs/protect)."
+    ),
+    iocs: Path | None = typer.Option(
+        None, "--ioc", help="File of sha256 IOCs: executed and written files are checked."
+    ),
+    yara: list[Path] = typer.Option(
+        [], "--yara", help="YARA rules file or directory (repeatable): files are scanned."
+    ),
+    scan_writes: list[str] = typer.Option(
+        [], "--scan-writes", help="Directory whose written files are scanned (repeatable)."
+    ),
 ) -> None:
     """Run the runtime sensor: raise alerts, print events, map which process talks to which."""
     import os
@@ -213,12 +229,21 @@ def agent(
     sink = JsonLines(list(fields) or list(DEFAULT_FIELDS), sys.stdout) if print_events else None
     if sink is not None and sink.unextractable:
         err_console.print(f"no extractor yet (printed as null): {', '.join(sink.unextractable)}")
-    rules = None
+    rules = protection = None
     if wants_rules:
+        from mamori.cli._agent_protect import open_protection
+
         rules = _open_rules(rules_files, outputs, webhook_headers, capture_dir, capture_seconds,
                             capture_buffer, hostname)  # fmt: skip
+        protection = open_protection(rules.sink, fim=fim, watch=watch, iocs=iocs, yara=yara,
+                                     scan_writes=scan_writes, hostname=rules.hostname)  # fmt: skip
+    elif watch or iocs is not None or yara:
+        raise typer.BadParameter(
+            "file integrity and malware alerts need rules (no --print /--connections/--no-rules)",
+            param_hint="--watch/--ioc/--yara",
+        )
     _run(sink, filters or None, connections, as_json, data_bytes, duration, sensor, map_file,
-         podman_socket, rules, host_root)  # fmt: skip
+         podman_socket, rules, host_root, protection)  # fmt: skip
 
 
 def _open_rules(
@@ -274,6 +299,7 @@ def _run(
     podman_socket: Path,
     rules: RuleAlerts | None = None,
     host_root: Path = Path("/"),
+    protection: Protection | None = None,
 ) -> None:
     from mamori.app.agent import Agent, AgentError, capture_types
     from mamori.runtime.connections import ConnectionMap
@@ -291,7 +317,8 @@ def _run(
     else:
         wanted = capture_types(
             filters or [], keep_map, data_bytes,
-            rule_types=rules.event_types or () if rules is not None else (),
+            rule_types=(rules.event_types or frozenset() if rules is not None else frozenset())
+            | (protection.event_types if protection is not None else frozenset()),
             forensics=rules is not None and rules.forensics is not None,
         )  # fmt: skip
     try:
@@ -321,6 +348,7 @@ def _run(
         map_path=(map_file or default_path()) if keep_map else None,
         rules=rules,
         host_root=host_root,
+        protection=protection,
     )
     try:
         try:
@@ -349,7 +377,8 @@ def _run(
             signal.signal(sig, handler)
     err_console.print(
         f"mamori agent: {runner.events} events, {runner.delivered} printed, "
-        f"{runner.drops} dropped; {rules.raised if rules is not None else 0} alerts; "
+        f"{runner.drops} dropped; {rules.raised if rules is not None else 0} alerts, "
+        f"{protection.raised if protection is not None else 0} from file/malware checks; "
         f"map: {runner.map_path}",
         highlight=False,
     )

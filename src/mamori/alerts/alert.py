@@ -59,6 +59,11 @@ class Alert:
         )  # fmt: skip
 
     @property
+    def name(self) -> str:
+        """The rule's name (as `mamori.rules.Match.name`)."""
+        return self.rule
+
+    @property
     def iso_time(self) -> str:
         """``2026-11-29T18:31:56.746609046+0000`` (UTC, ns), as Falco's text output."""
         secs, ns = divmod(self.ts, _NS)

@@ -24,16 +24,16 @@ every shared capture both ways.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from mamori.alerts import Alert
 from mamori.captures.scap import EVENTS, ScapReader
 from mamori.captures.scap.events import GENERIC_E, GENERIC_X
-from mamori.rules import Priority, RuleSet, load, load_files
+from mamori.rules import RuleSet, load, load_files
 from mamori.rules.sources.syscall import GENERIC
 from mamori.rules.syscall_extract import Session
 from mamori.rules.syscall_fields.event_types import EVENT_TYPES as ALL_TYPES
@@ -56,57 +56,6 @@ STATEFUL: frozenset[str] = (
 
 class ReplayError(ValueError):
     """The rules or the filter do not load (the message lists Falco's load errors)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Alert:
-    """One rule match on one event of the capture."""
-
-    ts: int  # event time, ns since the epoch
-    evt_num: int
-    rule: str
-    priority: Priority
-    output: str
-    tags: tuple[str, ...] = ()
-    source: str = SOURCE
-    fields: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def name(self) -> str:
-        """The rule's name (as `mamori.rules.Match.name`)."""
-        return self.rule
-
-    @property
-    def iso_time(self) -> str:
-        from mamori.rules.syscall_extract.evt import NS, _clock
-
-        return f"{_clock(self.ts, '%Y-%m-%dT%H:%M:%S', utc=True)}.{self.ts % NS:09d}+0000"
-
-    def text(self) -> str:
-        """Falco's text line: ``<time>: <Priority> <output>``."""
-        return f"{self.iso_time}: {self.priority.label} {self.output}"
-
-    def json(self) -> dict[str, Any]:
-        """Falco's JSON alert (``json_output: true``)."""
-        return {
-            "output": self.text(),
-            "priority": self.priority.label,
-            "rule": self.rule,
-            "source": self.source,
-            "tags": list(self.tags),
-            "time": f"{self.iso_time[:-5]}Z",
-            "output_fields": {k: _jsonable(v) for k, v in self.fields.items()},
-        }
-
-
-def _jsonable(value: Any) -> Any:
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    if isinstance(value, tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
-    return str(value)
 
 
 @cache
@@ -188,8 +137,9 @@ def replay(
         if keep is not None and not keep(view):
             continue
         for m in ruleset_matches:
-            yield Alert(view.ts, view.event.num, m.name, m.priority, m.output, m.tags,
-                        m.source, m.fields)  # fmt: skip
+            yield Alert(ts=view.ts, rule=m.name, priority=m.priority, output=m.output,
+                        source=m.source, tags=tuple(m.tags), fields=dict(m.fields),
+                        hostname=view.session.hostname, evt_num=view.event.num)  # fmt: skip
 
 
 def filter_events(

@@ -27,6 +27,7 @@ from mamori.rules.source import EventSource, FieldError, sources
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
 _FIELD_WITH_ARG = re.compile(r"([^\[\]]+)\[(.*)\]")
+_NO_INDEX: dict[str, tuple[Rule, ...]] = {}
 
 
 class RuleSet:
@@ -44,6 +45,7 @@ class RuleSet:
         alternatives. Recorded, not enforced: plugins are not loaded here."""
         self._index: dict[str, dict[str, tuple[Rule, ...]]] = {}
         self._untyped: dict[str, tuple[Rule, ...]] = {}
+        self._keyed: dict[str, _Keyed] = {}
         self.reindex()
 
     def reindex(self) -> None:
@@ -61,6 +63,9 @@ class RuleSet:
                 index.setdefault(t, []).append(r)
         self._index = {s: {t: tuple(rs) for t, rs in d.items()} for s, d in by_type.items()}
         self._untyped = {s: tuple(rs) for s, rs in untyped.items()}
+        self._keyed = {
+            s: k for s, rs in self._untyped.items() if (k := _keyed(self.sources, s, rs))
+        }
 
     def get(self, name: str) -> Rule | None:
         return next((r for r in self.rules if r.name == name), None)
@@ -72,9 +77,12 @@ class RuleSet:
     def candidates(self, event: Any, source: str = "syscall") -> tuple[Rule, ...]:
         untyped = self._untyped.get(source)
         if untyped is not None:
-            return untyped
+            keyed = self._keyed.get(source)
+            if keyed is None:
+                return untyped
+            return keyed[1].get(keyed[0](event), keyed[2])
         etype = self.sources[source].event_type(event)
-        return self._index.get(source, {}).get(etype, ())
+        return self._index.get(source, _NO_INDEX).get(etype, ())
 
     def match(self, event: Any, source: str = "syscall") -> list[Match]:
         out: list[Match] = []
@@ -90,7 +98,12 @@ class RuleSet:
 
     def match_first(self, event: Any, source: str = "syscall") -> Match | None:
         for rule in self.candidates(event, source):
-            if self._check(rule, event):
+            try:  # `_check`, inlined: this runs for every rule on every event
+                hit = rule.check(event)
+            except Exception:  # a getter that cannot handle this event: no match
+                self.errors += 1
+                continue
+            if hit:
                 return _match(rule, event)
         return None
 
@@ -118,6 +131,37 @@ class RuleSet:
             if min_priority is not None and r.priority > min_priority:
                 r.enabled = False
         self.reindex()
+
+
+_Keyed = tuple[Callable[[Any], Any], dict[Any, tuple[Rule, ...]], tuple[Rule, ...]]
+
+
+def _keyed(
+    srcs: Mapping[str, EventSource[Any]], source: str, rules: tuple[Rule, ...]
+) -> _Keyed | None:
+    """A second index for sources without event types that offer one (optional source
+    attributes): ``dispatch_key(event)`` gives an event's key (CloudTrail: its lowered
+    ``eventName``), ``rule_dispatch(rule)`` the keys a rule can match (or None), unless
+    the rule says so itself (`Rule.dispatch`). Key ``ANY_KEY`` selects every rule."""
+    src = srcs.get(source)
+    key_of = getattr(src, "dispatch_key", None)
+    if key_of is None:
+        return None
+    keys_of = getattr(src, "rule_dispatch", None)
+    per_rule = [(r, r.dispatch if r.dispatch is not None or keys_of is None else keys_of(r))
+                for r in rules]  # fmt: skip
+    if all(k is None for _, k in per_rule):
+        return None
+    table: dict[Any, tuple[Rule, ...]] = {
+        key: tuple(r for r, k in per_rule if k is None or key in k)
+        for key in frozenset().union(*(k for _, k in per_rule if k is not None))
+    }
+    table[ANY_KEY] = rules
+    return key_of, table, tuple(r for r, k in per_rule if k is None)
+
+
+ANY_KEY = "\0any"
+"""The dispatch key of an event whose key field cannot be read as one key."""
 
 
 def _match(rule: Rule, event: Any) -> Match:

@@ -31,6 +31,9 @@ class Rule:
     condition_fields: tuple[FieldRef, ...] = ()
     position: Position | None = None
     index: int = 0
+    dispatch: frozenset[str] | None = None
+    """For sources with a dispatch key (`RuleSet`): the key values an event must have
+    for this rule to match (None: any, or let the source work it out from `ast`)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,7 +28,9 @@ extraction rules follow the field reference of Falco's ``cloudtrail`` plugin
   IP [!]<-|-> NAME`` plus size and S3 URI, bucket, key or host.
 
 ``json.value[/pointer]`` (Falco's ``json`` plugin) reads any value of the record;
-``evt.time*`` come from ``eventTime``.
+``evt.time*`` come from ``eventTime``. The engine indexes the source's rules by
+``eventName`` (`KeyedPluginSource`): a record meets only the rules whose condition
+admits its call, and the unrestricted ones.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from __future__ import annotations
 from typing import Any
 
 from mamori.rules.source import sources
+from mamori.rules.sources._dispatch import KeyedPluginSource, json_key_fields
 from mamori.rules.sources._json_fields import (
     Getter,
     attach_generic,
@@ -43,7 +46,6 @@ from mamori.rules.sources._json_fields import (
     fixed,
     parse_rfc3339,
     plugin_fields,
-    plugin_source,
     string_at,
     text_at,
 )
@@ -363,7 +365,9 @@ _GETTERS: dict[str, Getter] = {
     "ec2.imageid": _ec2_image,
 }
 
-AWS_CLOUDTRAIL = plugin_source(NAME, plugin_fields(TABLE))
+AWS_CLOUDTRAIL = KeyedPluginSource(
+    NAME, plugin_fields(TABLE), "eventName", json_key_fields("ct.name", "eventName")
+)
 """The ``aws_cloudtrail`` source: events are CloudTrail records (``dict``)."""
 
 for _name, _getter in _GETTERS.items():

@@ -28,6 +28,7 @@ container's, then the pod's ``securityContext`` before defaulting to ``0``.
 ``ka.cluster.name`` comes from the source's configuration, not the record: not
 available until the webhook endpoint sets it. ``jevt.*``/``json.*`` are Falco's json
 plugin fields; times come from ``stageTimestamp`` (else ``requestReceivedTimestamp``).
+The engine indexes the source's rules by ``verb`` (`KeyedPluginSource`).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from __future__ import annotations
 from typing import Any
 
 from mamori.rules.source import FieldInfo, FieldRef, sources
+from mamori.rules.sources._dispatch import KeyedPluginSource, json_key_fields
 from mamori.rules.sources._json_fields import (
     Getter,
     as_text,
@@ -43,7 +45,6 @@ from mamori.rules.sources._json_fields import (
     lookup,
     parse_rfc3339,
     plugin_fields,
-    plugin_source,
     text_at,
 )
 from mamori.rules.sources._k8s_extract import (
@@ -258,7 +259,9 @@ def timestamp(ev: Any) -> int | None:
     return ts if ts is not None else parse_rfc3339(ev.get("requestReceivedTimestamp"))
 
 
-K8S_AUDIT = plugin_source(NAME, plugin_fields(TABLE, _container_table()))
+K8S_AUDIT = KeyedPluginSource(
+    NAME, plugin_fields(TABLE, _container_table()), "verb", json_key_fields("ka.verb", "verb")
+)
 """The ``k8s_audit`` source: events are Kubernetes audit events (``dict``)."""
 
 for _name, _get in _PLAIN.items():

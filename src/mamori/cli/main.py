@@ -8,6 +8,7 @@ from mamori import __version__
 from mamori.cli.agent import agent
 from mamori.cli.db import db_app
 from mamori.cli.doctor import doctor
+from mamori.cli.logs import k8s_audit_app, scan_cloudtrail, watch_app
 from mamori.cli.replay import replay_command
 from mamori.cli.rules import rules_app
 from mamori.cli.scan import sbom, scan_app
@@ -37,6 +38,9 @@ def _root(
 
 
 app.add_typer(scan_app, name="scan")
+scan_app.command("cloudtrail")(scan_cloudtrail)
+app.add_typer(watch_app, name="watch")
+app.add_typer(k8s_audit_app, name="k8s-audit")
 app.command("sbom")(sbom)
 app.add_typer(db_app, name="db")
 app.add_typer(rules_app, name="rules")

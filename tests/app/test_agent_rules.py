@@ -14,7 +14,13 @@ import yaml
 from typer.testing import CliRunner
 
 from mamori.alerts import StreamSink
-from mamori.app.agent import FORENSIC_EVENTS, LIFECYCLE_EVENTS, Agent, capture_types
+from mamori.app.agent import (
+    FORENSIC_EVENTS,
+    LIFECYCLE_EVENTS,
+    RULE_STATE_EVENTS,
+    Agent,
+    capture_types,
+)
 from mamori.app.agent_alerts import RuleAlerts
 from mamori.cli.main import app
 from mamori.model.events import SyscallEvent, ThreadInfo
@@ -65,7 +71,8 @@ def test_capture_types_cover_rules_and_forensics() -> None:
     rules = RuleAlerts(ruleset, StreamSink(io.StringIO()))
     assert rules.event_types == {"connect", "chmod"}
     wanted = capture_types([], False, rule_types=rules.event_types or ())
-    assert wanted == LIFECYCLE_EVENTS | {"connect", "chmod"}
+    # plus the socket calls the state engine needs to name a connect's fd
+    assert wanted == LIFECYCLE_EVENTS | RULE_STATE_EVENTS | {"connect", "chmod"}
     assert capture_types([], False, forensics=True) == FORENSIC_EVENTS
     assert capture_types(None, False, rule_types={"connect"}) is None  # everything printed
     untyped = load([("r.yaml", yaml.safe_dump([_rule("U", "proc.name = cat")]))])

@@ -25,11 +25,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mamori.app.agent import Agent, capture_types
+from mamori.app.agent import RULE_STATE_EVENTS, Agent, capture_types
 from mamori.rules import RuleSet, load_files
 from mamori.rules.default import default_rule_files
 from mamori.rules.syscall_extract import EventView
-from mamori.runtime.connections import CONNECTION_EVENTS
 from mamori.runtime.podman import ContainerMetadata
 from mamori.sensor import Sensor, ebpf_available
 from mamori.sensor.sensor import object_path
@@ -43,11 +42,6 @@ SYNC = "mamori-live-sync-"
 # it falls behind by tens of seconds before it catches up (nothing is lost unless the
 # ring overflows, which the failure message reports).
 TIMEOUT = 90.0
-# Besides the rules' own event types, the state engine must see sockets being created
-# (as Falco's state syscall set does): a connect on an fd the engine never saw carries
-# no fd.* fields, so container connects (whose fd 3 no known ancestor had) would never
-# match. `close` is left out: it is the chattiest call, and socket() replaces a stale fd.
-STATE_EVENTS = CONNECTION_EVENTS - {"close"}
 _counter = itertools.count()
 
 
@@ -103,7 +97,7 @@ class LiveAgent:
         types = self.ruleset.event_types("syscall")
         wanted = capture_types(types, connections=False)
         assert wanted is not None
-        sensor = Sensor(wanted | STATE_EVENTS)
+        sensor = Sensor(wanted | RULE_STATE_EVENTS)  # as mamori agent: see capture_types
         self.agent = Agent(sensor, metadata=metadata, sinks=[self._sink], sink_types=types)
         self.alerts: list[Alert] = []
         self.synced: set[str] = set()

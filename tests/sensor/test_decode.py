@@ -73,9 +73,17 @@ def test_inet_and_unix_tuples() -> None:
     assert parse_tuple(parse_blobs(blob(lay.T_TUPLE, t), 0, len(t) + 3)) == SockTuple(
         AF_INET, "127.0.0.1", 5000, "127.0.0.2", 80
     )
-    raw = blob(lay.T_TUPLE, struct.pack("<H", AF_UNIX)) + blob(lay.T_TUPLE, b"")
-    raw += blob(lay.T_TUPLE, b"/srv.sock\0")
-    assert parse_tuple(parse_blobs(raw, 0, len(raw))) == SockTuple(AF_UNIX, "", 0, "/srv.sock", 0)
+    # unix: family + the socket's and its peer's kernel addresses, local path, peer path
+    ptrs = struct.pack("<H6xQQ", AF_UNIX, 0xFFFF8C3B00001000, 0xFFFF8C3B00002000)
+    raw = blob(lay.T_TUPLE, ptrs) + blob(lay.T_TUPLE, b"") + blob(lay.T_TUPLE, b"/srv.sock\0")
+    assert parse_tuple(parse_blobs(raw, 0, len(raw))) == SockTuple(
+        AF_UNIX, "ffff8c3b00001000", 0, "ffff8c3b00002000", 0, "/srv.sock"
+    )
+    # an older object's 2-byte family blob: no addresses known
+    raw = blob(lay.T_TUPLE, struct.pack("<H", AF_UNIX)) + blob(lay.T_TUPLE, b"/own.sock\0")
+    assert parse_tuple(parse_blobs(raw, 0, len(raw))) == SockTuple(
+        AF_UNIX, "0", 0, "0", 0, "/own.sock"
+    )
 
 
 _DECODER = Decoder(0)  # compiling the per-event decoders once

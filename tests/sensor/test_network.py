@@ -85,10 +85,15 @@ def test_unix_socket_connect(sensor: Sensor, tmp_path: Path) -> None:
     connect = cap.one("connect", pid).params
     assert connect["res"] == 0 and connect["fd"] == info["cli_fd"]
     assert connect["addr"] == SockAddr(AF_UNIX, path)
-    assert connect["tuple"] == SockTuple(AF_UNIX, "", 0, path, 0)
+    # as Falco: the client socket's and its peer's kernel addresses (hex), and the path
+    # the caller connected to
+    tup = connect["tuple"]
+    assert isinstance(tup, SockTuple) and (tup.family, tup.path) == (AF_UNIX, path)
+    assert int(tup.src, 16) and int(tup.dst, 16) and tup.src != tup.dst
     accept = next(e for e in cap.events if e.name in ("accept", "accept4")).params
     assert accept["fd"] == info["conn_fd"]
-    assert accept["tuple"] == SockTuple(AF_UNIX, "", 0, path, 0)
+    # the accepted socket is the client's peer: the same pair, client -> server
+    assert accept["tuple"] == SockTuple(AF_UNIX, tup.src, 0, tup.dst, 0, path)
 
 
 UDP = """

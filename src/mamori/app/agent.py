@@ -54,6 +54,11 @@ log = logging.getLogger(__name__)
 
 LIFECYCLE_EVENTS = frozenset({"clone", "clone3", "fork", "vfork", "execve", "execveat", "procexit"})
 """Always captured with a filter: the state engine needs them for process context."""
+RULE_STATE_EVENTS = frozenset({"socket", "socketpair", "bind", "listen", "accept", "accept4"})
+"""Captured besides the rules' own types: without the socket's creation the state engine
+has no fd for a later connect or dup, and no fd.* field would match (Falco, too, captures
+its state syscalls on top of what the rules need). `close`, the chattiest call, is left
+out: the next socket() or open() on that fd number replaces the stale entry."""
 _EXEC = frozenset({"execve", "execveat"})
 _MAX_CGROUPS = 4096
 _WALK_EVERY = 0.2  # seconds between walks of the cgroup tree
@@ -180,6 +185,8 @@ def capture_types(
     if print_types is None:
         return None
     wanted = set(print_types) | LIFECYCLE_EVENTS | set(rule_types)
+    if rule_types:
+        wanted |= RULE_STATE_EVENTS
     if connections:
         wanted |= CONNECTION_EVENTS | (DATA_EVENTS if data else set())
     if forensics:

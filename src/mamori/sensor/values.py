@@ -95,13 +95,18 @@ def parse_tuple(blobs: Blobs) -> SockTuple | None:
             src = socket.inet_ntop(socket.AF_INET6, saddr)
             dst = socket.inet_ntop(socket.AF_INET6, daddr)
         return SockTuple(family, src, sport, dst, dport)
-    if len(raw) == 2 and _U16.unpack_from(raw)[0] == AF_UNIX:
+    if len(raw) in (2, _UNIX_PTRS.size) and _U16.unpack_from(raw)[0] == AF_UNIX:
+        # As Falco: src/dst are the socket's and its peer's kernel addresses in hex, path
+        # the peer's path (or the socket's own, for a bound one); see tuple_with_addr
+        sk, peer_sk = _UNIX_PTRS.unpack_from(raw)[1:] if len(raw) > 2 else (0, 0)
         local = blobs.get(lay.T_TUPLE + lay.REPEAT, b"")
         peer = blobs.get(lay.T_TUPLE + 2 * lay.REPEAT, b"")
-        return SockTuple(
-            AF_UNIX, unix_name(local) if local else "", 0, unix_name(peer) if peer else "", 0
-        )
+        path = unix_name(peer) if peer else unix_name(local) if local else ""
+        return SockTuple(AF_UNIX, f"{sk:x}", 0, f"{peer_sk:x}", 0, path=path)
     return None
+
+
+_UNIX_PTRS = struct.Struct("<H6xQQ")  # struct unix_ptrs
 
 
 def tuple_with_addr(blobs: Blobs, addr_arg: int) -> SockTuple | None:
@@ -114,8 +119,10 @@ def tuple_with_addr(blobs: Blobs, addr_arg: int) -> SockTuple | None:
             return SockTuple(addr.family, "", 0, addr.addr, addr.port)
         if tup.family != AF_UNIX and tup.dport == 0:
             return SockTuple(tup.family, tup.src, tup.sport, addr.addr, addr.port)
-        if tup.family == AF_UNIX and not tup.dst:
-            return SockTuple(AF_UNIX, tup.src, 0, addr.addr, 0)
+        if tup.family == AF_UNIX and addr.family == AF_UNIX and addr.addr:
+            # Falco's drivers name a connect's unix socket after the path the caller gave
+            # (the peer's own bound path may be another mount namespace's view of it)
+            return SockTuple(AF_UNIX, tup.src, 0, tup.dst, 0, path=addr.addr)
     return tup
 
 
@@ -124,7 +131,7 @@ def reversed_tuple(blobs: Blobs) -> SockTuple | None:
     tup = parse_tuple(blobs)
     if tup is None:
         return None
-    return SockTuple(tup.family, tup.dst, tup.dport, tup.src, tup.sport)
+    return SockTuple(tup.family, tup.dst, tup.dport, tup.src, tup.sport, tup.path)
 
 
 def path(blobs: Blobs, i: int) -> str | None:

@@ -186,6 +186,11 @@ struct tuple_inet {
 	u8 saddr[16], daddr[16];
 };
 
+struct unix_ptrs {
+	u16 family, pad[3];
+	u64 sk, peer;
+};
+
 static __always_inline u32 put_unix_name(struct scratch *sc, u32 pos, struct sock *sk)
 {
 	struct unix_sock *us = container_of(sk, struct unix_sock, sk);
@@ -201,7 +206,7 @@ static __always_inline u32 put_unix_name(struct scratch *sc, u32 pos, struct soc
 }
 
 /* The socket tuple of an fd: one T_TUPLE blob (struct tuple_inet) for inet sockets, or three
- * T_TUPLE blobs (family, local path, peer path) for unix sockets. */
+ * T_TUPLE blobs (family + socket addresses, local path, peer path) for unix sockets. */
 __noinline u32 put_tuple(struct scratch *sc, u32 pos, long fd)
 {
 	if (!sc)
@@ -232,9 +237,12 @@ __noinline u32 put_tuple(struct scratch *sc, u32 pos, long fd)
 		return put_kernel_bytes(sc, pos, T_TUPLE, &t, sizeof(t));
 	}
 	if (t.family == 1) {
-		pos = put_kernel_bytes(sc, pos, T_TUPLE, &t, 2);
-		pos = put_unix_name(sc, pos, sk);
+		/* family, then the socket's and its peer's kernel addresses (Falco names a unix
+		 * fd "<sk>-><peer> <path>"), then the two paths */
 		struct sock *peer = BPF_CORE_READ(container_of(sk, struct unix_sock, sk), peer);
+		struct unix_ptrs up = { .family = 1, .sk = (u64)sk, .peer = (u64)peer };
+		pos = put_kernel_bytes(sc, pos, T_TUPLE, &up, sizeof(up));
+		pos = put_unix_name(sc, pos, sk);
 		if (peer)
 			return put_unix_name(sc, pos, peer);
 		return put_tag(sc, pos, T_TUPLE, 0);

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 CLOUDTRAIL = "aws_cloudtrail"
 K8S_AUDIT = "k8s_audit"
+VPC_FLOW = "vpc_flow"
 _AUDIT_TIMES = ("stageTimestamp", "requestReceivedTimestamp")
 
 
@@ -95,6 +96,9 @@ class LogMatch:
 
 def record_time(record: dict[str, Any], source: str) -> int:
     """The record's own time in ns since the epoch, else now."""
+    if source == VPC_FLOW:  # the flow's start, epoch seconds
+        start = record.get("start")
+        return start * 1_000_000_000 if isinstance(start, int) and start > 0 else time.time_ns()
     keys = (
         ("eventTime",) if source == CLOUDTRAIL else ("stageTimestamp", "requestReceivedTimestamp")
     )
@@ -118,6 +122,12 @@ def record_identity(record: dict[str, Any], source: str, cluster: str = "") -> d
         region = record.get("awsRegion")
         if isinstance(region, str) and region:
             out["region"] = region
+    elif source == VPC_FLOW:
+        for key, label in (("account-id", "account"), ("region", "region"),
+                           ("interface-id", "interface"), ("vpc-id", "vpc")):  # fmt: skip
+            value = record.get(key)
+            if isinstance(value, str) and value:
+                out[label] = value
     elif source == K8S_AUDIT:
         if cluster:
             out["cluster"] = cluster

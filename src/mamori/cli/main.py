@@ -9,6 +9,7 @@ from mamori.cli.agent import agent
 from mamori.cli.db import db_app
 from mamori.cli.doctor import doctor
 from mamori.cli.logs import k8s_audit_app, scan_cloudtrail, watch_app
+from mamori.cli.logs_vpcflow import scan_vpcflow
 from mamori.cli.replay import replay_command
 from mamori.cli.rules import rules_app
 from mamori.cli.scan import sbom, scan_app
@@ -39,6 +40,7 @@ def _root(
 
 app.add_typer(scan_app, name="scan")
 scan_app.command("cloudtrail")(scan_cloudtrail)
+scan_app.command("vpcflow")(scan_vpcflow)
 app.add_typer(watch_app, name="watch")
 app.add_typer(k8s_audit_app, name="k8s-audit")
 app.command("sbom")(sbom)

@@ -5,10 +5,11 @@
     for record in read_cloudtrail("AWSLogs/", notices=notices): ...
     for event in read_k8s_audit("audit.log", notices=notices): ...
 
-Records go to the rules engine's ``aws_cloudtrail`` and ``k8s_audit`` sources as they
-are. Readers stream and stay bounded (`Limits`): bad input is a warning in
-``notices``, never an exception. The S3 bucket reader and the audit webhook endpoint
-come later and will feed `read_cloudtrail_stream` / `read_k8s_audit_stream`.
+Records go to the rules engine's ``aws_cloudtrail``, ``k8s_audit`` and ``vpc_flow``
+sources as they are. Readers stream and stay bounded (`Limits`): bad input is a warning
+in ``notices``, never an exception. Also here: `cloudtrail_s3.CloudTrailS3` (a bucket
+read incrementally, cursors per prefix) and `vpcflow.read_vpc_flow` (VPC Flow Logs); the
+audit webhook endpoint is `mamori.app.k8s_audit_server` (docs/logs.md).
 """
 
 from mamori.logs._io import Limits

@@ -89,13 +89,20 @@ def _report(notices: list[Notice]) -> None:
     notices.clear()
 
 
-def _s3_reader(url: str, state: Path | None, no_state: bool, notices: list[Notice]) -> CloudTrailS3:
+def _s3_reader(
+    url: str,
+    state: Path | None,
+    no_state: bool,
+    notices: list[Notice],
+    kind: type[CloudTrailS3] | None = None,
+) -> CloudTrailS3:
+    """A bucket reader (`kind`: CloudTrailS3 or a subclass for another service's logs)."""
     from mamori.logs._cursors import MemoryCursors, StateFile
     from mamori.logs.cloudtrail_s3 import CloudTrailS3, S3UrlError
 
     try:
         cursors = MemoryCursors() if no_state else StateFile(state)
-        reader = CloudTrailS3(url, cursors=cursors, notices=notices)
+        reader = (kind or CloudTrailS3)(url, cursors=cursors, notices=notices)
         if not no_state:
             cursors.load("")  # a state file that is not ours fails here, before reading
     except (S3UrlError, ValueError, RuntimeError) as exc:

@@ -12,14 +12,26 @@ from pathlib import Path
 import typer
 
 from mamori.cli._render import fail
-from mamori.cli.logs import NO_DEFAULTS, OUTPUT, RULES, _report, _ruleset, _sinks
+from mamori.cli.logs import (
+    NO_DEFAULTS,
+    NO_STATE,
+    OUTPUT,
+    RULES,
+    STATE,
+    _report,
+    _ruleset,
+    _s3_reader,
+    _sinks,
+)
 from mamori.model import Notice
 
 THREAT_LIST = "threat_intel"
 
 
 def scan_vpcflow(
-    target: Path = typer.Argument(..., help="A flow log file (.log/.gz) or a directory."),
+    target: str = typer.Argument(
+        ..., help="A flow log file (.log/.gz), a directory, or s3://bucket/prefix."
+    ),
     rules: list[Path] | None = RULES,
     no_defaults: bool = NO_DEFAULTS,
     output: list[str] | None = OUTPUT,
@@ -32,16 +44,25 @@ def scan_vpcflow(
     detectors: bool = typer.Option(
         True, "--detectors/--no-detectors", help="Port-probe and egress-volume detections."
     ),
+    state: Path | None = STATE,
+    no_state: bool = NO_STATE,
 ) -> None:
     """Evaluate flow rules and detections over VPC Flow Log files."""
     from mamori.app.logscan import VPC_FLOW, LogMatch, evaluate, record_identity, record_time
     from mamori.logs.vpcflow import read_vpc_flow
+    from mamori.logs.vpcflow_s3 import VpcFlowS3
     from mamori.rules.default_cloud.vpcflow_detect import FlowDetectors
     from mamori.rules.sources.vpc_flow import clear_address_lists, load_address_list
 
-    if not target.exists():
-        fail(f"{target}: no such file or directory")
     notices: list[Notice] = []
+    reader = None
+    if target.startswith("s3://"):
+        reader = _s3_reader(target, state, no_state, notices, VpcFlowS3)
+        source: Iterator[dict[str, object]] = reader.records()
+    elif Path(target).exists():
+        source = read_vpc_flow(Path(target), notices=notices)
+    else:
+        fail(f"{target}: no such file, directory or s3:// URL")
     clear_address_lists()  # the lists are the process's: only this scan's count
     named: list[tuple[str, Path]] = [(THREAT_LIST, threat_list)] if threat_list else []
     for spec in lists:
@@ -60,7 +81,7 @@ def scan_vpcflow(
 
     def matches() -> Iterator[LogMatch]:
         nonlocal records
-        for record in read_vpc_flow(target, notices=notices):
+        for record in source:
             records += 1
             yield from evaluate([record], ruleset, VPC_FLOW)
             for m in found.feed(record) if found is not None else ():
@@ -70,6 +91,8 @@ def scan_vpcflow(
         for m in matches():
             sink.emit(m.alert())
             count += 1
+        if reader is not None:
+            reader.cursors.flush()
     finally:
         sink.close()
         _report(notices)

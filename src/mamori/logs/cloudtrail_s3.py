@@ -41,7 +41,7 @@ from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from typing import IO, Any, NoReturn
 
 from mamori.logs._cursors import Cursor, CursorStore, MemoryCursors
 from mamori.logs._io import Limits, Notices
@@ -92,7 +92,15 @@ class _StopFolderError(Exception):
 
 
 class CloudTrailS3:
-    """Incremental reader of one trail's bucket prefix (see the module docstring)."""
+    """Incremental reader of one trail's bucket prefix (see the module docstring).
+
+    Other AWS logs delivered in the same layout (``AWSLogs/<account>/<service>/<region>/
+    YYYY/MM/DD/<account>_<service>_<region>_..._<YYYYMMDDTHHmmZ>_<unique>``) are read by a
+    subclass naming its `service` folder, its file `suffixes` and its record `_stream`
+    (`mamori.logs.vpcflow_s3.VpcFlowS3`)."""
+
+    service = "CloudTrail"
+    suffixes: tuple[str, ...] = _LOG_SUFFIXES
 
     def __init__(
         self,
@@ -142,18 +150,18 @@ class CloudTrailS3:
                 if _ORG.fullmatch(name):
                     yield from self._accounts(base + name + "/", [])
                 elif _ACCOUNT.fullmatch(name):
-                    yield from self._regions(base + name + "/CloudTrail/", [])
+                    yield from self._regions(f"{base}{name}/{self.service}/", [])
 
     def _accounts(self, base: str, rest: list[str]) -> Iterator[str]:
         if rest:
-            if not _ACCOUNT.fullmatch(rest[0]) or rest[1:2] not in ([], ["CloudTrail"]):
-                self._warn("layout", f"{rest[0]!r} is not where CloudTrail writes", base)
+            if not _ACCOUNT.fullmatch(rest[0]) or rest[1:2] not in ([], [self.service]):
+                self._warn("layout", f"{rest[0]!r} is not where {self.service} writes", base)
                 return
-            yield from self._regions(base + rest[0] + "/CloudTrail/", rest[2:])
+            yield from self._regions(f"{base}{rest[0]}/{self.service}/", rest[2:])
             return
         for name in self._children(base):
             if _ACCOUNT.fullmatch(name):
-                yield from self._regions(base + name + "/CloudTrail/", [])
+                yield from self._regions(f"{base}{name}/{self.service}/", [])
 
     def _regions(self, base: str, rest: list[str]) -> Iterator[str]:
         if rest:
@@ -216,7 +224,7 @@ class CloudTrailS3:
             nonlocal cursor
             while len(queue) > keep:
                 key, size, future = queue.popleft()
-                if key.endswith(_LOG_SUFFIXES):
+                if key.endswith(self.suffixes):
                     yield from self._object(key, size, future)
                 else:
                     self.stats.skipped += 1
@@ -229,7 +237,7 @@ class CloudTrailS3:
                     key, size = str(obj.get("Key", "")), int(obj.get("Size", 0))
                     if key in seen:
                         continue
-                    ahead = pool is not None and key.endswith(_LOG_SUFFIXES)
+                    ahead = pool is not None and key.endswith(self.suffixes)
                     ahead = ahead and size <= PREFETCH_MAX_BYTES
                     future = pool.submit(self._download, key) if pool and ahead else None
                     queue.append((key, size, future))
@@ -264,7 +272,7 @@ class CloudTrailS3:
         found: list[Notice] = []
         try:
             stream = io.BufferedReader(Body(body), 1 << 16)
-            for record in read_cloudtrail_stream(stream, uri, notices=found, limits=self.limits):
+            for record in self._stream(stream, uri, found):
                 self.stats.records += 1
                 yield record
         except TransportError as exc:  # the connection failed mid-object: retried next pass
@@ -277,6 +285,10 @@ class CloudTrailS3:
             self.stats.corrupt += 1
             for notice in found:
                 self._sink.warn("corrupt", f"{notice.message} (not read again)", notice.path)
+
+    def _stream(self, stream: IO[bytes], uri: str, found: list[Notice]) -> Iterator[dict[str, Any]]:
+        """The records of one object's (decompressed or not) byte stream."""
+        return read_cloudtrail_stream(stream, uri, notices=found, limits=self.limits)
 
     def _pages(self, pages: Any, prefix: str) -> Iterator[dict[str, Any]]:
         iterator = iter(pages)

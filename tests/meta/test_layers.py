@@ -30,6 +30,7 @@ FORBIDDEN = {
     "logs": (*AGENTLESS, "rules", "runtime", "sensor", "captures"),
     # protection sits beside the rules: it reads the state engine's views, makes alerts
     "protect": ("store", "outputs", "cli", "app", "captures", "sensor"),
+    "response": ("store", "outputs", "cli", "app", "captures"),
 }
 
 

@@ -251,6 +251,8 @@ class Agent:
             self._load_snapshot()
         if self.protection is not None:
             self.protection.start()
+        if self.rules is not None:
+            self.rules.start()
         return self
 
     def _load_snapshot(self) -> None:

@@ -22,6 +22,7 @@ from functools import cache
 from mamori.alerts import Alert, AlertSink
 from mamori.app.forensics import Forensics
 from mamori.captures.scap import EVENTS
+from mamori.response import Responder, ResponseContext
 from mamori.rules import Match, RuleSet
 from mamori.rules.syscall_extract import EventView
 from mamori.runtime.state.containers import HOST
@@ -50,12 +51,14 @@ class RuleAlerts:
         hostname: str = "",
         exit_only: bool = True,
         forensics: Forensics | None = None,
+        responder: Responder | None = None,
     ) -> None:
         self.ruleset = ruleset
         self.sink = sink
         self.hostname = hostname
         self.exit_only = exit_only
         self.forensics = forensics
+        self.responder = responder
         typed = all(r.event_types is not None for r in ruleset.rules
                     if r.enabled and r.source == SOURCE)  # fmt: skip
         self.event_types: frozenset[str] | None = ruleset.event_types(SOURCE) if typed else None
@@ -77,6 +80,8 @@ class RuleAlerts:
         alert = self.alert(match, view)
         self.raised += 1
         self.sink.emit(alert)
+        if self.responder is not None:  # queued: the policy's actions run off this thread
+            self.responder.submit(alert, ResponseContext.from_view(view))
         return alert
 
     def alert(self, match: Match, view: EventView) -> Alert:
@@ -103,8 +108,16 @@ class RuleAlerts:
                 out["image"] = f"{repo}:{info.image_tag}" if info.image_tag else repo
         return out
 
+    def start(self) -> None:
+        """Apply the response policy's standing mitigations (exec/connect blocks)."""
+        if self.responder is not None:
+            self.responder.start()
+
     def close(self) -> None:
-        """Close the open captures, then the sink (flushes; the webhook drains)."""
+        """Finish queued responses and lift the mitigations, close the open captures,
+        then the sink (flushes; the webhook drains)."""
+        if self.responder is not None:
+            self.responder.stop()
         if self.forensics is not None:
             self.forensics.close()
         self.sink.close()

@@ -15,8 +15,9 @@ import logging
 import time
 from typing import Any
 
-from mamori.alerts import AlertSink
+from mamori.alerts import Alert, AlertSink
 from mamori.protect import FileIntegrityMonitor, MalwareScanner, integrity, malware
+from mamori.response import Responder, ResponseContext
 
 log = logging.getLogger(__name__)
 
@@ -31,11 +32,13 @@ class Protection:
         fim: FileIntegrityMonitor | None = None,
         scanner: MalwareScanner | None = None,
         every: float = 0.2,
+        responder: Responder | None = None,
     ) -> None:
         self.sink = sink
         self.fim = fim
         self.scanner = scanner
         self.every = every
+        self.responder = responder
         self.raised = 0
         self._last = 0.0
         types: frozenset[str] = frozenset()
@@ -70,6 +73,8 @@ class Protection:
             alerts += self.scanner.results()
         for alert in alerts:
             self.sink.emit(alert)
+            if self.responder is not None:
+                self.responder.submit(alert, _context(alert))
         self.raised += len(alerts)
         return len(alerts)
 
@@ -78,3 +83,19 @@ class Protection:
         self.tick(force=True)
         if self.scanner is not None:
             self.scanner.close()
+
+
+def _context(alert: Alert) -> ResponseContext:
+    """A response's targets from a file or malware alert: the file and the process that
+    wrote or ran it. The process's start time is not known here, so a kill refuses it
+    (it cannot prove the pid was not reused); quarantining the file works."""
+    fields = alert.fields
+    pid = fields.get("proc.pid")
+    path = fields.get("mal.path") or fields.get("fs.path")
+    cid = fields.get("container.id")
+    return ResponseContext(
+        pid=pid if isinstance(pid, int) else 0,
+        event_ts=alert.ts,
+        file_path=path if isinstance(path, str) else "",
+        container_id=cid if isinstance(cid, str) and cid else "host",
+    )

@@ -1,4 +1,4 @@
-"""`mamori agent`'s protection options: file integrity and malware scanning."""
+"""`mamori agent`'s protection options: file integrity, malware scanning, response."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import typer
 
 from mamori.alerts import AlertSink
 from mamori.app.agent_protect import Protection
-from mamori.cli._render import err_console
+from mamori.cli._render import err_console, fail
+from mamori.response import Responder
 
 
 def open_protection(
@@ -49,3 +50,19 @@ def open_protection(
     if monitor is None and scanner is None:
         return None
     return Protection(sink, fim=monitor, scanner=scanner)
+
+
+def open_responder(policy: Path | None, log: Path | None) -> Responder | None:
+    """The responder of a policy file (None without one); a policy that does not load
+    ends the run (exit 2) listing every problem with its line."""
+    if policy is None:
+        return None
+    from mamori.response import PolicyError, load_policy
+
+    try:
+        loaded = load_policy(policy)
+    except PolicyError as exc:
+        fail("the response policy does not load:\n" + "\n".join(exc.problems))
+    except OSError as exc:
+        fail(f"cannot read the response policy: {exc}")
+    return Responder(loaded, log_path=log)

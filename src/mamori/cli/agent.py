@@ -41,6 +41,7 @@ from mamori.cli._render import err_console, fail
 if TYPE_CHECKING:
     from mamori.app.agent_alerts import RuleAlerts
     from mamori.app.agent_protect import Protection
+    from mamori.runtime.podman import ContainerMetadata
 
 DEFAULT_FIELDS = (
     "evt.num", "evt.time", "evt.type", "evt.dir", "evt.res", "proc.pid", "proc.name",
@@ -158,6 +159,18 @@ def agent(
     podman_socket: Path = typer.Option(
         Path("/run/podman/podman.sock"), "--podman-socket", help="Podman API socket."
     ),
+    crio_socket: Path = typer.Option(Path("/var/run/crio/crio.sock"), "--crio-socket"),
+    docker_socket: Path = typer.Option(Path("/var/run/docker.sock"), "--docker-socket"),
+    kubelet: str | None = typer.Option(
+        None,
+        "--kubelet",
+        help="Kubelet URL (pod metadata; default in a pod https://$NODE_NAME:10250; 'none': off).",
+    ),
+    kubelet_token: Path | None = typer.Option(None, "--kubelet-token-file"),
+    kubelet_ca: Path | None = typer.Option(None, "--kubelet-ca"),
+    kubelet_insecure: bool = typer.Option(
+        False, "--kubelet-insecure", help="Do not verify the kubelet's certificate (unsafe)."
+    ),
     rules_files: list[Path] = typer.Option(
         [],
         "--rules",
@@ -206,6 +219,12 @@ def agent(
     scan_writes: list[str] = typer.Option(
         [], "--scan-writes", help="Directory whose written files are scanned (repeatable)."
     ),
+    response: Path | None = typer.Option(
+        None, "--response", help="Response policy (docs/response.md): act on alerts."
+    ),
+    response_log: Path | None = typer.Option(
+        None, "--response-log", help="JSON lines of every response action (overrides policy)."
+    ),
 ) -> None:
     """Run the runtime sensor: raise alerts, print events, map which process talks to which."""
     import os
@@ -231,19 +250,29 @@ def agent(
         err_console.print(f"no extractor yet (printed as null): {', '.join(sink.unextractable)}")
     rules = protection = None
     if wants_rules:
-        from mamori.cli._agent_protect import open_protection
+        from mamori.cli._agent_protect import open_protection, open_responder
 
         rules = _open_rules(rules_files, outputs, webhook_headers, capture_dir, capture_seconds,
                             capture_buffer, hostname)  # fmt: skip
+        rules.responder = open_responder(response, response_log)
         protection = open_protection(rules.sink, fim=fim, watch=watch, iocs=iocs, yara=yara,
                                      scan_writes=scan_writes, hostname=rules.hostname)  # fmt: skip
-    elif watch or iocs is not None or yara:
+        if protection is not None:
+            protection.responder = rules.responder
+    elif watch or iocs is not None or yara or response is not None:
         raise typer.BadParameter(
             "file integrity and malware alerts need rules (no --print /--connections/--no-rules)",
             param_hint="--watch/--ioc/--yara",
         )
+    from mamori.runtime.cri import agent_metadata
+
+    try:
+        metadata = agent_metadata(podman_socket, crio_socket, docker_socket, kubelet,
+                                  kubelet_token, kubelet_ca, kubelet_insecure)  # fmt: skip
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--kubelet") from None
     _run(sink, filters or None, connections, as_json, data_bytes, duration, sensor, map_file,
-         podman_socket, rules, host_root, protection)  # fmt: skip
+         metadata, rules, host_root, protection)  # fmt: skip
 
 
 def _open_rules(
@@ -296,7 +325,7 @@ def _run(
     duration: float | None,
     requested: str,
     map_file: Path | None,
-    podman_socket: Path,
+    metadata: ContainerMetadata,
     rules: RuleAlerts | None = None,
     host_root: Path = Path("/"),
     protection: Protection | None = None,
@@ -304,7 +333,6 @@ def _run(
     from mamori.app.agent import Agent, AgentError, capture_types
     from mamori.runtime.connections import ConnectionMap
     from mamori.runtime.connections_store import default_path
-    from mamori.runtime.podman import ContainerMetadata, PodmanClient
     from mamori.sensor.select import choose_sensor
     from mamori.sensor.sensor import SensorError
 
@@ -342,7 +370,7 @@ def _run(
     runner = Agent(
         sensor,
         connections=cmap,
-        metadata=ContainerMetadata(PodmanClient(podman_socket)),
+        metadata=metadata,
         sinks=[sink] if sink is not None else [],
         sink_types=filters,
         map_path=(map_file or default_path()) if keep_map else None,

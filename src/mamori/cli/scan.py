@@ -149,12 +149,6 @@ for _name, _kind, _target, _doc in (
         typer.Argument(..., metavar="SBOM", help="A CycloneDX or SPDX JSON file."),
         "Match the packages of an existing SBOM.",
     ),
-    (
-        "host",
-        TargetKind.HOST,
-        typer.Argument("/", metavar="ROOT", help="The host's root (default /)."),
-        "Scan this machine's filesystem and packages (skips /proc, /sys, /dev, /tmp...).",
-    ),
 ):
     scan_app.command(_name)(_plain_command(_kind, _target, _doc))
 
@@ -202,3 +196,18 @@ def sbom(
 from mamori.cli.scan_k8s import scan_k8s  # noqa: E402  (after scan_app exists)
 
 scan_app.command("k8s")(scan_k8s)
+
+from mamori.cli.scan_iac import scan_iac  # noqa: E402
+
+scan_app.command("iac")(scan_iac)
+
+from mamori.cli.scan_dockerfile import scan_dockerfile  # noqa: E402
+from mamori.cli.scan_secrets import scan_secrets  # noqa: E402
+
+scan_app.command("dockerfile")(scan_dockerfile)
+scan_app.command("secrets")(scan_secrets)
+
+# `scan host` is the hardening scan (issue 8); `scan host --vulns` is the package scan.
+from mamori.cli.scan_host import scan_host  # noqa: E402
+
+scan_app.command("host")(scan_host)

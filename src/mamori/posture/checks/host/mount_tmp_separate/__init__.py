@@ -1,0 +1,22 @@
+"""CIS Debian Linux 12 recommendation 1.1.2.1.1 (Level 1).
+
+/tmp is a separate file system.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import ClassVar
+
+from mamori.posture.checks.host import HostCheckMetadata, host_check
+from mamori.posture.checks.host._mounts import separate
+from mamori.workload.host.result import HostResult
+from mamori.workload.host.view import HostView
+
+
+@host_check(__file__)
+class MountTmpSeparate:
+    metadata: ClassVar[HostCheckMetadata]
+
+    def run(self, host: HostView) -> Iterator[HostResult]:
+        yield separate(host, "/tmp")

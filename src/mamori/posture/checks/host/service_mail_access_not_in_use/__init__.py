@@ -1,0 +1,27 @@
+"""CIS Debian Linux 12 recommendation 2.1.8 (Level 1).
+
+An IMAP/POP3 server is not in use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import ClassVar
+
+from mamori.posture.checks.host import HostCheckMetadata, host_check
+from mamori.posture.checks.host._services import not_in_use
+from mamori.workload.host.result import HostResult
+from mamori.workload.host.view import HostView
+
+
+@host_check(__file__)
+class ServiceMailAccessNotInUse:
+    metadata: ClassVar[HostCheckMetadata]
+
+    def run(self, host: HostView) -> Iterator[HostResult]:
+        yield not_in_use(
+            host,
+            ("dovecot-imapd", "dovecot-pop3d"),
+            ("dovecot.service", "dovecot.socket"),
+            ("dovecot",),
+        )

@@ -1,0 +1,22 @@
+"""CIS Debian Linux 12 recommendation 5.1.8 (Level 1).
+
+SSH disables every kind of forwarding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import ClassVar
+
+from mamori.posture.checks.host import HostCheckMetadata, host_check
+from mamori.posture.checks.host._sshd import is_, judge
+from mamori.workload.host.result import HostResult
+from mamori.workload.host.view import HostView
+
+
+@host_check(__file__)
+class SshForwardingDisabled:
+    metadata: ClassVar[HostCheckMetadata]
+
+    def run(self, host: HostView) -> Iterator[HostResult]:
+        yield judge(host, "DisableForwarding", is_("yes"), "want yes")

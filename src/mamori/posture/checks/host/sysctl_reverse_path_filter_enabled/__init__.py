@@ -1,0 +1,26 @@
+"""CIS Debian Linux 12 recommendation 3.3.7 (Level 1).
+
+Reverse path filtering is strict.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import ClassVar
+
+from mamori.posture.checks.host import HostCheckMetadata, host_check
+from mamori.posture.checks.host._sysctl import judge
+from mamori.workload.host.result import HostResult
+from mamori.workload.host.view import HostView
+
+
+@host_check(__file__)
+class SysctlReversePathFilterEnabled:
+    metadata: ClassVar[HostCheckMetadata]
+
+    def run(self, host: HostView) -> Iterator[HostResult]:
+        yield judge(
+            host,
+            {"net.ipv4.conf.all.rp_filter": ("1",), "net.ipv4.conf.default.rp_filter": ("1",)},
+            {"net.ipv4.conf.all.rp_filter": "0", "net.ipv4.conf.default.rp_filter": "0"},
+        )

@@ -1,0 +1,36 @@
+"""CIS Debian Linux 12 recommendation 3.3.8 (Level 1).
+
+Source-routed packets are not accepted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import ClassVar
+
+from mamori.posture.checks.host import HostCheckMetadata, host_check
+from mamori.posture.checks.host._sysctl import judge
+from mamori.workload.host.result import HostResult
+from mamori.workload.host.view import HostView
+
+
+@host_check(__file__)
+class SysctlSourceRouteRejected:
+    metadata: ClassVar[HostCheckMetadata]
+
+    def run(self, host: HostView) -> Iterator[HostResult]:
+        yield judge(
+            host,
+            {
+                "net.ipv4.conf.all.accept_source_route": ("0",),
+                "net.ipv4.conf.default.accept_source_route": ("0",),
+                "net.ipv6.conf.all.accept_source_route": ("0",),
+                "net.ipv6.conf.default.accept_source_route": ("0",),
+            },
+            {
+                "net.ipv4.conf.all.accept_source_route": "0",
+                "net.ipv4.conf.default.accept_source_route": "1",
+                "net.ipv6.conf.all.accept_source_route": "0",
+                "net.ipv6.conf.default.accept_source_route": "0",
+            },
+        )

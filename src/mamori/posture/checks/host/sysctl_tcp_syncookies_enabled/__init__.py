@@ -1,0 +1,22 @@
+"""CIS Debian Linux 12 recommendation 3.3.10 (Level 1).
+
+TCP SYN cookies are on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import ClassVar
+
+from mamori.posture.checks.host import HostCheckMetadata, host_check
+from mamori.posture.checks.host._sysctl import judge
+from mamori.workload.host.result import HostResult
+from mamori.workload.host.view import HostView
+
+
+@host_check(__file__)
+class SysctlTcpSyncookiesEnabled:
+    metadata: ClassVar[HostCheckMetadata]
+
+    def run(self, host: HostView) -> Iterator[HostResult]:
+        yield judge(host, {"net.ipv4.tcp_syncookies": ("1",)}, {"net.ipv4.tcp_syncookies": "1"})

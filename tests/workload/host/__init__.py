@@ -1,0 +1,1 @@
+"""Host hardening tests (issue 8)."""

@@ -67,7 +67,8 @@ def test_systemd_unit_verifies(tmp_path: Path) -> None:
 def test_daemonset_has_what_an_ebpf_agent_needs() -> None:
     docs = list(yaml.safe_load_all((DEPLOY / "kubernetes" / "mamori-agent.yaml").read_text()))
     kinds = {d["kind"]: d for d in docs}
-    assert set(kinds) == {"Namespace", "ServiceAccount", "DaemonSet"}
+    assert set(kinds) == {"Namespace", "ServiceAccount", "DaemonSet", "ClusterRole",
+                          "ClusterRoleBinding"}  # fmt: skip
     ds: dict[str, Any] = kinds["DaemonSet"]
     assert ds["apiVersion"] == "apps/v1"
     namespace = kinds["Namespace"]["metadata"]["name"]
@@ -96,7 +97,31 @@ def test_daemonset_has_what_an_ebpf_agent_needs() -> None:
     (env,) = [e for e in container["env"] if e["name"] == "MAMORI_HOSTNAME"]
     assert env["valueFrom"]["fieldRef"]["fieldPath"] == "spec.nodeName"
     assert container["resources"]["limits"]["memory"]
+    _kubelet_access(kinds, pod, container, mounts, volumes)
     json.dumps(docs)  # plain data, nothing YAML-specific (anchors, tags)
+
+
+def _kubelet_access(
+    kinds: dict[str, Any], pod: dict[str, Any], container: dict[str, Any],
+    mounts: dict[str, Any], volumes: dict[str, Any],
+) -> None:  # fmt: skip
+    """The kubelet's GET /pods is `get` on nodes/pods (1.33+), and nothing more: not
+    nodes/proxy (exec in every pod of the node); the agent finds the kubelet at
+    $NODE_NAME and authenticates with a projected token."""
+    (rule,) = kinds["ClusterRole"]["rules"]
+    assert rule == {"apiGroups": [""], "resources": ["nodes/pods"], "verbs": ["get"]}
+    binding = kinds["ClusterRoleBinding"]
+    assert binding["roleRef"]["name"] == kinds["ClusterRole"]["metadata"]["name"]
+    sa = kinds["ServiceAccount"]["metadata"]
+    assert {"kind": "ServiceAccount", "name": sa["name"], "namespace": sa["namespace"]} in (
+        binding["subjects"])  # fmt: skip
+    assert pod["serviceAccountName"] == sa["name"]
+    (node,) = [e for e in container["env"] if e["name"] == "NODE_NAME"]
+    assert node["valueFrom"]["fieldRef"]["fieldPath"] == "spec.nodeName"
+    token = volumes[mounts["/var/run/secrets/kubernetes.io/serviceaccount"]["name"]]
+    sources = token["projected"]["sources"]
+    assert any(s.get("serviceAccountToken", {}).get("path") == "token" for s in sources)
+    assert any(s.get("configMap", {}).get("name") == "kube-root-ca.crt" for s in sources)
 
 
 def _instructions(path: Path) -> list[tuple[str, str]]:

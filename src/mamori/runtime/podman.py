@@ -21,11 +21,13 @@ import queue
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from mamori.runtime.metadata import MetadataChain, MetadataClient
 from mamori.runtime.state.container_meta import ContainerInfo, split_image
 
 log = logging.getLogger(__name__)
@@ -144,17 +146,25 @@ class PodmanClient:
 
 
 class ContainerMetadata:
-    """Asynchronous, cached container lookups for the agent (see the module docstring)."""
+    """Asynchronous, cached container lookups for the agent (see the module docstring).
+
+    `client` is any `mamori.runtime.metadata.MetadataClient` (podman's by default), or
+    a sequence of them, asked in order with answers merged (`MetadataChain`: the
+    kubelet, CRI-O, Docker, podman)."""
 
     def __init__(
         self,
-        client: PodmanClient | None = None,
+        client: MetadataClient | Sequence[MetadataClient] | None = None,
         *,
         max_entries: int = 4096,
         max_pending: int = 256,
         retry_after: float = 30.0,
     ) -> None:
-        self.client = client if client is not None else PodmanClient()
+        if client is None:
+            client = PodmanClient()
+        elif isinstance(client, Sequence):
+            client = MetadataChain(client)
+        self.client: MetadataClient = client
         self.retry_after = retry_after
         self.max_entries = max_entries
         self.lookups = 0

@@ -34,6 +34,7 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
@@ -121,6 +122,30 @@ def rss_mb() -> float:
 
 RING_BYTES = [32 << 20]
 AGENT_ON = [False]  # workloads record what they generated only in runs with the agent
+TYPICAL: list[list[str] | None] = [None]  # event types of the typical rows (None: default)
+RULES: list[object] = []  # --agent rules: the RuleAlerts every batch goes through
+
+
+class _NullSink:
+    def emit(self, alert: object) -> None:
+        return None
+
+    def close(self) -> None:
+        return None
+
+
+def rules_mode() -> list[str]:
+    """Make the typical-workload rows run what `mamori agent` runs by default: the state
+    engine and the default ruleset over the event types those rules need (plus the
+    process life cycle and socket calls), instead of the sensor's whole default set."""
+    from mamori.app.agent import capture_types
+    from mamori.app.agent_alerts import RuleAlerts
+    from mamori.rules import load_files
+    from mamori.rules.default import default_rule_files
+
+    rules = RuleAlerts(load_files(default_rule_files()), _NullSink(), hostname="bench")
+    RULES.append(rules)
+    return sorted(capture_types([], False, rule_types=rules.event_types or ()) or ())
 
 
 def with_agent(events: list[str] | None, workload: Callable[[], float]) -> tuple[float, Agent]:
@@ -135,17 +160,29 @@ def with_agent(events: list[str] | None, workload: Callable[[], float]) -> tuple
             accounted = before.delivered + before.drops + before.malformed
             if before.captured == accounted or time.monotonic() > settle:
                 break
+        poll = sensor.poll
+        if RULES:  # the agent as deployed: state engine + default rules on every batch
+            from mamori.app.agent import Agent as MamoriAgent
+
+            agent = MamoriAgent(sensor, rules=RULES[0], snapshot=False)  # type: ignore[arg-type]
+            agent._load_snapshot()  # the start-up snapshot (start() would restart the sensor)
+
+            def poll(timeout: float | None = None) -> list[Any]:
+                batch = sensor.poll(timeout)
+                agent.process(batch)
+                return batch
+
         t0, c0 = time.monotonic(), time.process_time()
         worker = threading.Thread(target=lambda: result.append(workload()))
         worker.start()
         delivered = 0
         while worker.is_alive():
-            delivered += sum(e.name != "drop" for e in sensor.poll())  # default interval
+            delivered += sum(e.name != "drop" for e in poll())  # default interval
         worker.join()
         busy = time.monotonic() - t0  # the workload's duration: the rates' denominator
         deadline = time.monotonic() + 3
         while True:  # the tail: until all captured is delivered or counted as dropped
-            delivered += sum(e.name != "drop" for e in sensor.poll(0.005))
+            delivered += sum(e.name != "drop" for e in poll(0.005))
             after = sensor.stats()
             done = after.captured - before.captured - delivered
             if done <= after.drops - before.drops or time.monotonic() > deadline:
@@ -251,7 +288,7 @@ def build_row(reps: int) -> Row:
         return 1 / took
 
     build()  # warm the page cache
-    return interleaved(row, reps, None, build)
+    return interleaved(row, reps, TYPICAL[0], build)
 
 
 def http_row(seconds: float, reps: int) -> Row:
@@ -292,7 +329,7 @@ def http_row(seconds: float, reps: int) -> Row:
             LAST_CPU[:] = [cpu, float(out) * seconds]
             return float(out)
 
-        return interleaved(row, reps, None, load)
+        return interleaved(row, reps, TYPICAL[0], load)
     finally:
         server.terminate()
         server.wait()
@@ -343,12 +380,18 @@ def main() -> int:
     parser.add_argument("--only", default="storm,build,http,decode")
     parser.add_argument("--rates", default="25000,50000,100000,0", help="0: max, uncaptured")
     parser.add_argument("--ring-mb", type=int, default=32, help="the sensor's ring size")
+    parser.add_argument(
+        "--agent", choices=("sensor", "rules"), default="sensor",
+        help="typical rows: drain the sensor's default set, or run the default rules' agent",
+    )  # fmt: skip
     args = parser.parse_args()
     if os.geteuid() != 0:
         print("bench_sensor needs root", file=sys.stderr)
         return 2
     binary = build_storm()
     RING_BYTES[0] = args.ring_mb << 20
+    if args.agent == "rules":
+        TYPICAL[0] = rules_mode()
     subprocess.run([str(ROOT / "scripts" / "build-bpf")], check=True, stdout=subprocess.DEVNULL)
     print(f"eBPF sensor benchmark ({os.cpu_count()} CPUs, kernel {os.uname().release}, "
           f"ring {args.ring_mb} MiB), load average before {os.getloadavg()}")  # fmt: skip

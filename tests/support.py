@@ -36,5 +36,14 @@ def need_tool(name: str) -> str:
     return found
 
 
+def oracle_tool(name: str, why: str) -> str:
+    """An oracle binary the project's scripts cannot install (not in Debian's archive or
+    PyPI): the test skips without it, in CI too, saying so."""
+    found = shutil.which(name)
+    if found is None:
+        pytest.skip(f"{name} is not installed and no package registry here has it ({why})")
+    return found
+
+
 def need_root() -> None:
     need(os.geteuid() == 0, "needs root")

@@ -1,5 +1,5 @@
-"""The agent's protection beside the rules: file integrity and malware scanning
-(`mamori.protect`), their alerts sent to the same sink as the rules' alerts.
+"""The agent's protection beside the rules: file integrity, malware scanning and host
+executable drift (`mamori.protect`), their alerts sent to the same sink as the rules'.
 
     protection = Protection(sink, fim=FileIntegrityMonitor(), scanner=MalwareScanner(...))
     Agent(sensor, rules=rules, protection=protection)
@@ -16,7 +16,8 @@ import time
 from typing import Any
 
 from mamori.alerts import Alert, AlertSink
-from mamori.protect import FileIntegrityMonitor, MalwareScanner, integrity, malware
+from mamori.protect import FileIntegrityMonitor, MalwareScanner, host_drift, integrity, malware
+from mamori.protect.host_drift import HostDriftMonitor
 from mamori.response import Responder, ResponseContext
 
 log = logging.getLogger(__name__)
@@ -31,12 +32,14 @@ class Protection:
         *,
         fim: FileIntegrityMonitor | None = None,
         scanner: MalwareScanner | None = None,
+        drift: HostDriftMonitor | None = None,
         every: float = 0.2,
         responder: Responder | None = None,
     ) -> None:
         self.sink = sink
         self.fim = fim
         self.scanner = scanner
+        self.drift = drift
         self.every = every
         self.responder = responder
         self.raised = 0
@@ -46,6 +49,8 @@ class Protection:
             types |= integrity.EVENT_TYPES
         if scanner is not None:
             types |= malware.EVENT_TYPES
+        if drift is not None:
+            types |= host_drift.EVENT_TYPES
         self.event_types = types
 
     def start(self) -> None:
@@ -59,6 +64,8 @@ class Protection:
             self.fim.observe(view)
         if self.scanner is not None:
             self.scanner.observe(view)
+        if self.drift is not None:
+            self.drift.observe(view)
 
     def tick(self, *, force: bool = False) -> int:
         """Emit the alerts that are ready; returns how many."""
@@ -71,6 +78,8 @@ class Protection:
             if force:
                 self.scanner.drain(2.0)
             alerts += self.scanner.results()
+        if self.drift is not None:
+            alerts += self.drift.results()
         for alert in alerts:
             self.sink.emit(alert)
             if self.responder is not None:

@@ -21,6 +21,7 @@ def open_protection(
     yara: list[Path],
     scan_writes: list[str],
     hostname: str,
+    host_drift: bool = True,
 ) -> Protection | None:
     """The protection the options ask for (None: none); bad files are usage errors."""
     from mamori.protect import (
@@ -47,9 +48,16 @@ def open_protection(
             err_console.print(f"mamori agent: {warning}", highlight=False)
         scanner = MalwareScanner(ioc_set, rules, write_watch=scan_writes or DEFAULT_WRITE_WATCH,
                                  hostname=hostname)  # fmt: skip
-    if monitor is None and scanner is None:
+    drift = None
+    if host_drift:
+        from mamori.protect.host_drift import HostDriftMonitor, PackageFiles
+
+        files = PackageFiles.from_root("/")
+        if len(files):  # no package database (a distroless host): nothing to compare with
+            drift = HostDriftMonitor(files, hostname=hostname)
+    if monitor is None and scanner is None and drift is None:
         return None
-    return Protection(sink, fim=monitor, scanner=scanner)
+    return Protection(sink, fim=monitor, scanner=scanner, drift=drift)
 
 
 def open_responder(policy: Path | None, log: Path | None) -> Responder | None:

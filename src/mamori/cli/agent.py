@@ -207,6 +207,9 @@ def agent(
     fim: bool = typer.Option(
         True, "--fim/--no-fim", help="Watch files for changes (with rules; see --watch)."
     ),
+    host_drift: bool = typer.Option(
+        True, "--host-drift/--no-host-drift", help="Alert on unpackaged system binaries run."
+    ),
     watch: list[str] = typer.Option(
         [], "--watch", help="Watched path, dir/ for a tree (repeatable; default: docs/protect)."
     ),
@@ -256,7 +259,8 @@ def agent(
                             capture_buffer, hostname)  # fmt: skip
         rules.responder = open_responder(response, response_log)
         protection = open_protection(rules.sink, fim=fim, watch=watch, iocs=iocs, yara=yara,
-                                     scan_writes=scan_writes, hostname=rules.hostname)  # fmt: skip
+                                     scan_writes=scan_writes, hostname=rules.hostname,
+                                     host_drift=host_drift)  # fmt: skip
         if protection is not None:
             protection.responder = rules.responder
     elif watch or iocs is not None or yara or response is not None:

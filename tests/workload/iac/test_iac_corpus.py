@@ -12,7 +12,7 @@ from mamori.workload.iac.cloudformation import SUFFIXES
 from mamori.workload.iac.loader import load_iac
 from mamori.workload.iac.model import walk_files
 from mamori.workload.iac.scan import IacScanRequest, run_iac_scan
-from tests.support import need_shared, need_tool
+from tests.support import need_shared, oracle_tool
 
 
 def _listed(corpus: Path, kind: str) -> int:
@@ -25,7 +25,7 @@ def test_terraform_corpus_parses_with_zero_errors() -> None:
     loaded = load_iac(corpus, cloudformation=False)
     assert loaded.files == _listed(corpus, "terraform") == 144
     # terraform itself accepts every file (fmt parses without providers): so must we
-    terraform = need_tool("terraform")
+    terraform = oracle_tool("terraform", "HashiCorp ships it outside Debian")
     check = subprocess.run(
         [terraform, "fmt", "-check", "-recursive", "-list=false", str(corpus)],
         capture_output=True,

@@ -13,7 +13,7 @@ import pytest
 
 from mamori.workload.iac.model import Ref, Unknown
 from mamori.workload.iac.terraform import HclError, load_terraform, parse_hcl
-from tests.support import need_tool
+from tests.support import oracle_tool
 
 FIXTURES = Path(__file__).parent / "fixtures" / "terraform"
 
@@ -75,7 +75,7 @@ def _normal(value: Any) -> Any:
 
 
 def test_expressions_match_terraform_console(tmp_path: Path) -> None:
-    terraform = need_tool("terraform")
+    terraform = oracle_tool("terraform", "HashiCorp ships it outside Debian")
     (tmp_path / "main.tf").write_text(ORACLE_TF)
     query = "jsonencode([" + ", ".join(f"local.{n}" for n in NAMES) + "])\n"
     env = {**os.environ, "TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1"}

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import itertools
 import posixpath
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -75,11 +76,33 @@ def resolve_field(source: EventSource[Any], f: Field) -> tuple[FieldInfo, FieldR
         raise CompileError(msg, f.pos, unknown="nonexistent field" in msg) from None
 
 
-class Compiler:
-    """Compiles conditions of one source."""
+MEMO_SOURCES = frozenset({"syscall"})
+"""Sources whose events carry a per-event ``memo`` dict (`EventView.memo`)."""
+_SLOTS = itertools.count()  # memo keys: unique across loads (two rulesets, one event)
 
-    def __init__(self, source: EventSource[Any]) -> None:
+
+class SharedChecks:
+    """Macro bodies shared by the rules of one load, compiled once and memoized per
+    event (see `Compiler`). ``roots`` are the ids of the resolved macro expressions (the
+    loader hands every rule the same expression object for a macro)."""
+
+    def __init__(self, roots: frozenset[int]) -> None:
+        self.roots = roots
+        self.compiled: dict[int, tuple[Check, list[FieldRef]]] = {}
+
+
+class Compiler:
+    """Compiles conditions of one source.
+
+    With `shared` (sources whose events carry a per-event ``memo`` dict: the ``syscall``
+    `EventView`), a macro's body is compiled once for all the rules that use it, and its
+    result is kept in the event's memo: the 17 default rules of an ``openat`` evaluate
+    ``mamori_open_write`` once, not 17 times. Events without a memo are evaluated
+    directly."""
+
+    def __init__(self, source: EventSource[Any], shared: SharedChecks | None = None) -> None:
         self.source = source
+        self.shared = shared
         self.fields: list[FieldRef] = []
         self._getters: dict[FieldRef, Getter] = {}
 
@@ -93,6 +116,21 @@ class Compiler:
     # -- boolean structure --------------------------------------------------------------
 
     def _expr(self, e: Expr) -> Check:
+        shared = self.shared
+        if shared is not None and id(e) in shared.roots and isinstance(e, And | Or):
+            done = shared.compiled.get(id(e))
+            if done is None:
+                outer, self.fields = self.fields, []
+                try:
+                    done = (_memoized(self._plain(e), next(_SLOTS)), self.fields)
+                finally:
+                    self.fields = outer
+                shared.compiled[id(e)] = done
+            self.fields.extend(done[1])
+            return done[0]
+        return self._plain(e)
+
+    def _plain(self, e: Expr) -> Check:
         if isinstance(e, And):
             return _all([self._expr(c) for c in e.children])
         if isinstance(e, Or):
@@ -208,6 +246,21 @@ def _maybe_int(text: str) -> Any:
         return parse_int(text)
     except ValueError:
         return text
+
+
+def _memoized(inner: Check, slot: int) -> Check:
+    """`inner`, its result kept in the event's ``memo`` dict under `slot`."""
+
+    def check(ev: Any) -> bool:
+        memo = getattr(ev, "memo", None)
+        if memo is None:
+            return inner(ev)
+        r: bool | None = memo.get(slot)
+        if r is None:
+            r = memo[slot] = bool(inner(ev))
+        return r
+
+    return check
 
 
 def _all(checks: list[Check]) -> Check:

@@ -23,7 +23,7 @@ from typing import Any
 
 from mamori.rules.ast import And, Binary, Expr, Field, ListValue, MacroRef, Not, Or, Unary, Value
 from mamori.rules.collector import Collector, ItemError, RuleInfo
-from mamori.rules.compiler import CompileError, Compiler
+from mamori.rules.compiler import MEMO_SOURCES, CompileError, Compiler, SharedChecks
 from mamori.rules.evttypes import event_types
 from mamori.rules.exceptions import with_exceptions
 from mamori.rules.output import OutputError, OutputFormat
@@ -157,10 +157,15 @@ def compile_all(
     lists = _Lists(col)
     macros = _Macros(col, lists, result)
     rules: list[Rule] = []
+    # macro bodies shared by rules are compiled once per source and memoized per event
+    roots = frozenset(id(e) for e in macros.resolved.values() if isinstance(e, And | Or))
+    shared = {name: SharedChecks(roots) for name in MEMO_SOURCES}
     for info in col.rules.values():
         if info.unknown_source:
             continue
-        rule = _compile_rule(info, sources[info.source], lists, macros, result)
+        rule = _compile_rule(
+            info, sources[info.source], lists, macros, result, shared.get(info.source)
+        )
         if rule is not None:
             rules.append(rule)
     for name, m in col.macros.items():
@@ -190,6 +195,7 @@ def _compile_rule(
     lists: _Lists,
     macros: _Macros,
     result: LoadResult,
+    shared: SharedChecks | None = None,
 ) -> Rule | None:
     def err(code: ErrorCode, msg: str, where: Any = None) -> None:
         result.error(code, msg, "rule", info.name, where or info.position)
@@ -249,7 +255,7 @@ def _compile_rule(
         return None
     _warn_condition(ast, info, result)
     try:
-        compiled = Compiler(source).compile(ast)
+        compiled = Compiler(source, shared).compile(ast)
     except CompileError as exc:
         where = info.cond_position.at(exc.pos) if info.cond_position else None
         if exc.unknown and info.skip_if_unknown_filter:

@@ -66,8 +66,8 @@ class EventView:
     """One event as the ``syscall`` getters read it (see the module docstring)."""
 
     __slots__ = (
-        "dir", "engine", "event", "fd", "fd_name_changed", "fd_num", "fd_typechar", "name",
-        "params", "session", "thread", "ts",
+        "dir", "engine", "event", "fd", "fd_name_changed", "fd_num", "fd_typechar", "memo",
+        "name", "params", "session", "thread", "ts",
     )  # fmt: skip
 
     def __init__(self, session: Session, ctx: EventContext) -> None:
@@ -84,3 +84,4 @@ class EventView:
         self.fd: FdState | None = ctx.fd
         self.fd_typechar: str = ctx.fd_typechar
         self.fd_name_changed: bool = ctx.fd_name_changed
+        self.memo: dict[int, bool] = {}  # results of macros shared by rules (compiler)

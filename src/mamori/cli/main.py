@@ -1,23 +1,33 @@
-"""The `mamori` console script."""
+"""The `mamori` console script.
+
+Sub-commands are imported when they run (`_lazy`): `mamori scan iac` does not load the
+AWS SDK, the advisory database or the eBPF sensor."""
 
 from __future__ import annotations
 
 import typer
 
 from mamori import __version__
-from mamori.cli.agent import agent
-from mamori.cli.db import db_app
-from mamori.cli.doctor import doctor
-from mamori.cli.logs import k8s_audit_app, scan_cloudtrail, watch_app
-from mamori.cli.logs_vpcflow import scan_vpcflow
-from mamori.cli.replay import replay_command
-from mamori.cli.rules import rules_app
-from mamori.cli.scan import sbom, scan_app
-from mamori.cli.scan_aws import diff
+from mamori.cli._lazy import lazy_group
+
+COMMANDS = {
+    "scan": "mamori.cli.scan_group:scan_app",
+    "sbom": "mamori.cli.scan:sbom",
+    "db": "mamori.cli.db:db_app",
+    "rules": "mamori.cli.rules:rules_app",
+    "doctor": "mamori.cli.doctor:doctor",
+    "diff": "mamori.cli.scan_aws:diff",
+    "replay": "mamori.cli.replay:replay_command",
+    "agent": "mamori.cli.agent:agent",
+    "watch": "mamori.cli.logs:watch_app",
+    "k8s-audit": "mamori.cli.logs:k8s_audit_app",
+}
 
 app = typer.Typer(
     name="mamori",
-    help="Agentless and agent-based cloud security: scan images, filesystems and SBOMs.",
+    cls=lazy_group(COMMANDS),
+    help="Agentless and agent-based cloud security: vulnerabilities, posture, compliance, "
+    "threat detection on logs and on hosts.",
     no_args_is_help=True,
     add_completion=False,
 )
@@ -36,20 +46,6 @@ def _root(
     ),
 ) -> None:
     """mamori: know what runs, what is vulnerable and what is misconfigured."""
-
-
-app.add_typer(scan_app, name="scan")
-scan_app.command("cloudtrail")(scan_cloudtrail)
-scan_app.command("vpcflow")(scan_vpcflow)
-app.add_typer(watch_app, name="watch")
-app.add_typer(k8s_audit_app, name="k8s-audit")
-app.command("sbom")(sbom)
-app.add_typer(db_app, name="db")
-app.add_typer(rules_app, name="rules")
-app.command()(doctor)
-app.command()(diff)
-app.command("replay")(replay_command)
-app.command()(agent)
 
 
 def main() -> None:

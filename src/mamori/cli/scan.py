@@ -21,8 +21,6 @@ from mamori.cli._render import (
 from mamori.sources.sbom_file import SbomFormatError
 from mamori.vuln.suppress import SuppressionError
 
-scan_app = typer.Typer(help="Scan a target for vulnerable packages.", no_args_is_help=True)
-
 FORMAT = typer.Option(
     "table", "-f", "--format", callback=check_format, help="table, json, sarif, cyclonedx or spdx."
 )
@@ -91,7 +89,6 @@ def _request(
     )
 
 
-@scan_app.command("image")
 def scan_image(
     image: str = typer.Argument(
         ..., help="docker-archive or oci-archive tar, OCI layout dir, or a registry reference."
@@ -134,23 +131,16 @@ def _plain_command(kind: TargetKind, target: object, doc: str) -> Callable[..., 
     return command
 
 
-for _name, _kind, _target, _doc in (
-    (
-        "fs",
-        TargetKind.FS,
-        typer.Argument(
-            ..., metavar="PATH", help="A directory, mounted root filesystem or snapshot."
-        ),
-        "Scan a directory tree (symlinks never leave it).",
-    ),
-    (
-        "sbom",
-        TargetKind.SBOM,
-        typer.Argument(..., metavar="SBOM", help="A CycloneDX or SPDX JSON file."),
-        "Match the packages of an existing SBOM.",
-    ),
-):
-    scan_app.command(_name)(_plain_command(_kind, _target, _doc))
+scan_fs = _plain_command(
+    TargetKind.FS,
+    typer.Argument(..., metavar="PATH", help="A directory, mounted root filesystem or snapshot."),
+    "Scan a directory tree (symlinks never leave it).",
+)
+scan_sbom = _plain_command(
+    TargetKind.SBOM,
+    typer.Argument(..., metavar="SBOM", help="A CycloneDX or SPDX JSON file."),
+    "Match the packages of an existing SBOM.",
+)
 
 
 def _guess_kind(target: str) -> TargetKind:
@@ -191,23 +181,3 @@ def sbom(
     except (TargetError, SbomFormatError) as exc:
         fail(str(exc))
     render(outcome.report, fmt, output)
-
-
-from mamori.cli.scan_k8s import scan_k8s  # noqa: E402  (after scan_app exists)
-
-scan_app.command("k8s")(scan_k8s)
-
-from mamori.cli.scan_iac import scan_iac  # noqa: E402
-
-scan_app.command("iac")(scan_iac)
-
-from mamori.cli.scan_dockerfile import scan_dockerfile  # noqa: E402
-from mamori.cli.scan_secrets import scan_secrets  # noqa: E402
-
-scan_app.command("dockerfile")(scan_dockerfile)
-scan_app.command("secrets")(scan_secrets)
-
-# `scan host` is the hardening scan (issue 8); `scan host --vulns` is the package scan.
-from mamori.cli.scan_host import scan_host  # noqa: E402
-
-scan_app.command("host")(scan_host)

@@ -19,7 +19,7 @@ from mamori.cli._render import (
     parse_severity,
     render,
 )
-from mamori.cli.scan import FAIL_ON, NO_STORE, OUTPUT, scan_app
+from mamori.cli.scan import FAIL_ON, NO_STORE, OUTPUT
 from mamori.model import FindingStatus, Severity
 
 
@@ -96,7 +96,6 @@ def _one_scan(
     return _exit_code(outcome, threshold)
 
 
-@scan_app.command("aws")
 def scan_aws(
     profile: str | None = typer.Option(
         None, "--profile", help="AWS profile (else the standard credential chain)."

@@ -1,4 +1,5 @@
-"""`mamori scan k8s PATH`: Kubernetes manifests against PSS, CIS section 5 and NSA checks."""
+"""`mamori scan k8s PATH | --cluster`: Kubernetes manifests, or a live cluster's objects,
+against PSS, CIS section 5 and NSA checks."""
 
 from __future__ import annotations
 
@@ -54,8 +55,8 @@ def _stdin_to(folder: Path) -> Path:
 
 
 def scan_k8s(
-    path: Path = typer.Argument(
-        ...,
+    path: Path | None = typer.Argument(
+        None,
         metavar="PATH",
         help="A manifest file, a directory of them, or - for stdin (e.g. helm template).",
     ),
@@ -78,11 +79,41 @@ def scan_k8s(
         help="Run only a framework's checks: k8s_pss_baseline, k8s_pss_restricted, cis_k8s_1.10.",
     ),
     check: list[str] = typer.Option([], "--check", help="Run only these check ids (repeat)."),
+    cluster: bool = typer.Option(
+        False, "--cluster", help="Scan the live cluster of a kubeconfig (or in-cluster) instead."
+    ),
+    kubeconfig: Path | None = typer.Option(
+        None, "--kubeconfig", help="With --cluster: kubeconfig file (default ~/.kube/config)."
+    ),
+    context: str | None = typer.Option(
+        None, "--context", help="With --cluster: kubeconfig context (default: the current one)."
+    ),
+    namespace: list[str] = typer.Option(
+        [], "-n", "--namespace", help="With --cluster: only these namespaces (repeat)."
+    ),
 ) -> None:
-    """Judge Kubernetes manifests: Pod Security Standards, CIS section 5, NSA hardening."""
+    """Judge Kubernetes manifests or a live cluster: PSS, CIS section 5, NSA hardening."""
     if fmt not in FORMATS:
         fail(f"format {fmt!r} is not available for k8s scans (one of: {', '.join(FORMATS)})")
     threshold = parse_severity(fail_on)
+    if cluster == (path is not None):
+        fail("give exactly one of PATH or --cluster")
+    if not cluster and (kubeconfig is not None or context is not None or namespace):
+        fail("--kubeconfig, --context and --namespace need --cluster")
+    if path is None:
+        if config is None and (Path.cwd() / ".mamori.yaml").is_file():
+            config = Path.cwd() / ".mamori.yaml"
+        _scan_cluster(
+            (kubeconfig, context, namespace),
+            fmt,
+            output,
+            threshold,
+            config,
+            pss_version,
+            framework,
+            check,
+        )
+        return
     with tempfile.TemporaryDirectory(prefix="mamori-k8s-") as tmp:
         if str(path) == "-":
             path = _stdin_to(Path(tmp))
@@ -90,6 +121,43 @@ def scan_k8s(
             if not config.is_file():
                 config = None
         _scan(path, fmt, output, threshold, config, pss_version, framework, check)
+
+
+def _scan_cluster(
+    where: tuple[Path | None, str | None, list[str]],
+    fmt: str,
+    output: Path | None,
+    threshold: Severity | None,
+    config: Path | None,
+    pss_version: str | None,
+    framework: str | None,
+    check: list[str],
+) -> None:
+    from mamori.registry import RegistryError
+    from mamori.workload.k8s.cluster import ClusterError, ClusterTarget
+    from mamori.workload.k8s.cluster_scan import ClusterScanRequest, run_cluster_scan
+
+    kubeconfig, context, namespaces = where
+    request = ClusterScanRequest(
+        target=ClusterTarget(kubeconfig=kubeconfig, context=context, namespaces=tuple(namespaces)),
+        config=config,
+        pss_version=pss_version,
+        checks=tuple(check) or None,
+        framework=framework,
+    )
+    try:
+        outcome = run_cluster_scan(request)
+    except (ValueError, RegistryError, ClusterError) as exc:
+        fail(str(exc).strip("\"'"))
+    _emit(outcome.report, fmt, output, threshold)
+
+
+def _emit(report: ScanReport, fmt: str, output: Path | None, threshold: Severity | None) -> None:
+    if fmt == "sarif":
+        _write_sarif(report, output)
+    else:
+        render(report, fmt, output)
+    raise typer.Exit(_exit_code(report, threshold))
 
 
 def _scan(
@@ -116,8 +184,4 @@ def _scan(
         outcome = run_k8s_scan(request)
     except (ValueError, RegistryError) as exc:
         fail(str(exc).strip("\"'"))
-    if fmt == "sarif":
-        _write_sarif(outcome.report, output)
-    else:
-        render(outcome.report, fmt, output)
-    raise typer.Exit(_exit_code(outcome.report, threshold))
+    _emit(outcome.report, fmt, output, threshold)

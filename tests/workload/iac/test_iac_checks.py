@@ -115,7 +115,12 @@ def test_every_iac_check_has_fixtures() -> None:
 
 @pytest.mark.parametrize("fmt", ["terraform", "plan", "cloudformation"])
 def test_pass_and_fail(outcomes: dict[str, IacScanOutcome], fmt: str) -> None:
-    table = {"terraform": TERRAFORM, "plan": PLAN, "cloudformation": CLOUDFORMATION}[fmt]
+    tables: dict[str, dict[str, tuple[str | None, str | None]]] = {
+        "terraform": TERRAFORM,  # type: ignore[dict-item]
+        "plan": PLAN,  # type: ignore[dict-item]
+        "cloudformation": CLOUDFORMATION,
+    }
+    table = tables[fmt]
     seen = verdicts(outcomes[fmt])
     assert not outcomes[fmt].iac.errors
     wrong = []

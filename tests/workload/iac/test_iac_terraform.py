@@ -1,5 +1,6 @@
 """Terraform HCL reading: expression evaluation against `terraform console` (the oracle),
-modules followed inside the scan root only, count/for_each/dynamic, errors per file."""
+modules followed inside the scan root only, count/for_each/dynamic, errors per file.
+Functions: test_iac_tffuncs.py; count/for_each expansion: test_iac_tfexpand.py."""
 
 from __future__ import annotations
 
@@ -97,12 +98,12 @@ def test_expressions_match_terraform_console(tmp_path: Path) -> None:
 
 def _locals(folder: Path) -> dict[str, Any]:
     """The evaluated locals, read back through a resource that names them all."""
-    body = "\n".join(f"  {n} = local.{n}" for n in NAMES)
+    body = "\n".join(f"  v_{n} = local.{n}" for n in NAMES)  # `count` is a meta-argument
     (folder / "probe.tf").write_text(f'resource "aws_probe" "p" {{\n{body}\n}}\n')
     loaded = load_terraform(folder)
     (probe,) = [r for r in loaded.resources if r.type == "aws_probe"]
     (folder / "probe.tf").unlink()
-    return probe.attrs
+    return {n: probe.attrs[f"v_{n}"] for n in NAMES}
 
 
 def test_references_and_unknowns(tmp_path: Path) -> None:
@@ -134,12 +135,15 @@ def test_local_modules_followed_inside_root_only() -> None:
     assert buckets["module.data.aws_s3_bucket.this"].attrs["bucket"] == "prod-data"
     assert buckets["module.logs.aws_s3_bucket.this"].file == "modules/bucket/main.tf"
     logging = {r.address for r in loaded.resources if r.type == "aws_s3_bucket_logging"}
-    assert logging == {"module.data.aws_s3_bucket_logging.this"}  # count = 0 in module.logs
+    # count = 0 in module.logs, 1 in module.data: one instance, addressed as Terraform does
+    assert logging == {"module.data.aws_s3_bucket_logging.this[0]"}
     # ../checks is outside the scanned root: not read at all
     assert not any(r.file.startswith("..") for r in loaded.resources)
     assert any("../checks is outside the scan root" in n for n in loaded.notes)
-    volumes = [r for r in loaded.resources if r.type == "aws_ebs_volume"]
-    assert volumes and all("for_each not expanded" in r.notes for r in volumes)
+    volumes = {r.address for r in loaded.resources if r.type == "aws_ebs_volume"}
+    assert volumes == {  # for_each = toset(["a", "b"]) in each module instance
+        f'module.{m}.aws_ebs_volume.scratch["{k}"]' for m in ("logs", "data") for k in "ab"
+    }
 
 
 def test_module_cycle_terminates(tmp_path: Path) -> None:

@@ -1,8 +1,11 @@
 """Infrastructure as code (issue 8): Terraform HCL, Terraform plan JSON, CloudFormation.
 
-model.py              IacResource / Unknown / Ref / IacError, bounded file reading
+model.py              IacResource / Unknown / Failed / Ref / IacError, bounded reading
 terraform.py          .tf files -> resources (python-hcl2 7.x; variables, locals, local
-                      modules inside the scan root); tfeval.py evaluates expressions
+                      modules inside the scan root); tfhcl.py keeps compound expressions
+                      as written, tfexpr.py parses them, tfeval.py evaluates them
+                      (tfops.py operators, tffuncs.py / tfstrings.py built-in functions),
+                      tfexpand.py expands count / for_each into instances
 terraform_plan.py     `terraform show -json` plans -> resources
 cloudformation.py     templates -> resources; cfn_yaml.py (short-form tags, bounded)
                       and cfn_eval.py (intrinsic functions)

@@ -33,6 +33,12 @@ class Unknown:
 
 
 @dataclass(frozen=True)
+class Failed(Unknown):
+    """An expression Terraform rejects on known values (a missing key, a bad function
+    argument): unknown to every reader, but `try` and `can` in HCL catch it."""
+
+
+@dataclass(frozen=True)
 class Ref:
     """A reference to another resource's attribute: `aws_s3_bucket.logs` + `id`."""
 

@@ -8,8 +8,11 @@ caller's arguments as its variables, and its resources get a `module.<name>.` ad
 prefix; a source outside the root, or a registry/git source, is noted and not followed.
 A module directory nobody in the scan calls is evaluated as a root of its own.
 
-`count` and `for_each` are not expanded: the resource is judged once, as declared, with
-a note; a `dynamic` block makes the attribute it generates unknown.
+`count` and `for_each` are expanded (`tfexpand`): one resource per instance, addressed as
+Terraform does (`aws_s3_bucket.b[0]`, `aws_s3_bucket.b["logs"]`); one the reader cannot
+evaluate leaves the resource declared once, with a note. A module call's `count` /
+`for_each` gives one module instance each (`module.m[0].`, `module.m["k"].`). A
+`dynamic` block makes the attribute it generates unknown.
 Parsed with python-hcl2 7.x (`with_meta` gives each block's lines; 8.x dropped that).
 """
 
@@ -20,8 +23,6 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-from hcl2.api import loads as hcl_loads
 
 from mamori.workload.iac.model import (
     Budget,
@@ -34,6 +35,8 @@ from mamori.workload.iac.model import (
     walk_files,
 )
 from mamori.workload.iac.tfeval import Scope
+from mamori.workload.iac.tfexpand import Expansion, address, expand
+from mamori.workload.iac.tfhcl import loads as hcl_loads
 
 MAX_MODULE_DEPTH = 8
 MAX_INSTANCES = 500  # module instances per scan (a diamond of calls cannot explode)
@@ -128,23 +131,24 @@ class _ResourceAttr:
     """A resource argument as written in its block, evaluated in the module's scope (a
     bucket's id and ARN come from its name): what a string template may substitute."""
 
-    def __init__(self, raws: dict[str, dict[str, Any]], prefix: str) -> None:
+    def __init__(self, raws: dict[str, tuple[dict[str, Any], dict[str, Any]]], prefix: str) -> None:
         self.raws = raws
         self.prefix = prefix
         self.scope: Scope | None = None
         self.busy: set[str] = set()
 
     def __call__(self, address: str, attr: str) -> Any:
-        body = self.raws.get(address)
-        if body is None or self.scope is None or address in self.busy:
+        found = self.raws.get(address)
+        if found is None or self.scope is None or address in self.busy:
             return Unknown(f"{address}.{attr}")
+        body, instance = found
         rtype = address[len(self.prefix) :].split(".", 1)[0]
         arn = rtype == "aws_s3_bucket" and attr == "arn"
         if rtype == "aws_s3_bucket" and attr in ("id", "bucket", "arn"):
             attr = "bucket"
         self.busy.add(address)
         try:
-            value = self.scope.value(body.get(attr))
+            value = self.scope.child(instance).value(body.get(attr))
         finally:
             self.busy.discard(address)
         if isinstance(value, str | int | float | bool):
@@ -235,7 +239,7 @@ class _Loader:
                 raw_locals.update({k: v for k, v in block.items() if not k.startswith("__")})
         if inputs is None:
             variables.update(module.tfvars)
-        raws: dict[str, dict[str, Any]] = {}
+        raws: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
         lookup = _ResourceAttr(raws, prefix)
         scope = Scope({}, raw_locals, prefix, budget, lookup)
         lookup.scope = scope
@@ -250,13 +254,22 @@ class _Loader:
                         continue
                     for name, body in named.items():
                         if isinstance(body, dict):
-                            raws[f"{prefix}{rtype}.{name}"] = body
+                            raws[f"{prefix}{rtype}.{name}"] = (body, {})
+        expansions: dict[str, Expansion] = {}
+        for base, (body, _) in list(raws.items()):
+            expansions[base] = expansion = expand(scope, body)
+            if "count" in body or "for_each" in body:
+                scope.expanded[base] = expansion.keys
+            for key, instance in expansion.instances:
+                raws[address(base, key)] = (body, instance)
         scope.budget = budget
         for file in module.files:
-            self._resources(file, scope, prefix)
+            self._resources(file, scope, prefix, expansions)
             self._calls(file, folder, scope, prefix, (*chain, folder), done)
 
-    def _resources(self, file: _File, scope: Scope, prefix: str) -> None:
+    def _resources(
+        self, file: _File, scope: Scope, prefix: str, expansions: dict[str, Expansion]
+    ) -> None:
         for block in _blocks(file.body, "resource"):
             for rtype, named in block.items():
                 if not isinstance(named, dict):
@@ -266,27 +279,31 @@ class _Loader:
                         continue
                     first = int(body.get("__start_line__") or 1)
                     last = int(body.get("__end_line__") or first)
-                    notes = [f"{k} not expanded" for k in ("count", "for_each") if k in body]
-                    attrs = scope.value({k: v for k, v in body.items() if k != "dynamic"})
-                    if attrs.get("count") == 0 or attrs.get("for_each") in ({}, []):
-                        continue  # evaluates to no instance at all
-                    for dyn in body.get("dynamic") or []:
-                        for generated in dyn if isinstance(dyn, dict) else {}:
-                            attrs[str(generated)] = Unknown(f"dynamic {generated}")
-                            notes.append(f"dynamic {generated} not expanded")
-                    self.into.resources.append(
-                        IacResource(
-                            source="terraform",
-                            type=str(rtype),
-                            address=f"{prefix}{rtype}.{name}",
-                            attrs=attrs,
-                            file=file.rel,
-                            line=first,
-                            notes=notes,
-                            suppressions=_suppressions(file.lines, first, last),
-                            root=self.current_root if prefix else "",
+                    base = f"{prefix}{rtype}.{name}"
+                    expansion = expansions.get(base) or expand(scope, body)
+                    declared = {
+                        k: v for k, v in body.items() if k not in ("dynamic", "count", "for_each")
+                    }
+                    for key, instance in expansion.instances:
+                        notes = list(expansion.notes)
+                        attrs = scope.child(instance).value(declared)
+                        for dyn in body.get("dynamic") or []:
+                            for generated in dyn if isinstance(dyn, dict) else {}:
+                                attrs[str(generated)] = Unknown(f"dynamic {generated}")
+                                notes.append(f"dynamic {generated} not expanded")
+                        self.into.resources.append(
+                            IacResource(
+                                source="terraform",
+                                type=str(rtype),
+                                address=address(base, key),
+                                attrs=attrs,
+                                file=file.rel,
+                                line=first,
+                                notes=notes,
+                                suppressions=_suppressions(file.lines, first, last),
+                                root=self.current_root if prefix else "",
+                            )
                         )
-                    )
 
     def _calls(
         self,
@@ -314,12 +331,16 @@ class _Loader:
                     self.into.notes.append(f"{file.rel}: module {name}: cycle or too deep")
                     continue
                 skip = {"source", "version", "count", "for_each", "providers", "depends_on"}
-                inputs = {
-                    k: scope.value(v)
-                    for k, v in args.items()
-                    if k not in skip and not k.startswith("__")
-                }
-                self.evaluate(target, inputs, f"{prefix}module.{name}.", chain, done)
+                # module.x[0], module.x["a"]: one module instance per count index / key
+                for key, instance in expand(scope, args).instances:
+                    inner = scope.child(instance)
+                    inputs = {
+                        k: inner.value(v)
+                        for k, v in args.items()
+                        if k not in skip and not k.startswith("__")
+                    }
+                    called = address(f"{prefix}module.{name}", key)
+                    self.evaluate(target, inputs, f"{called}.", chain, done)
 
 
 def load_terraform(root: Path) -> IacSet:

@@ -24,7 +24,9 @@ MAMORI_BIN = ROOT / ".venv" / "bin" / "mamori"
 
 def _parses(args: list[str]) -> None:
     """The agent's own option parser accepts `args` (nothing runs)."""
-    agent = typer.main.get_command(app).commands["agent"]  # type: ignore[attr-defined]
+    group = typer.main.get_command(app)
+    agent = group.get_command(group.make_context("mamori", ["--help"], resilient_parsing=True),  # type: ignore[attr-defined]
+                              "agent")  # fmt: skip
     ctx = agent.make_context("agent", list(args), resilient_parsing=False)
     if "--capture-dir" in args:
         assert str(ctx.params["capture_dir"]) == args[args.index("--capture-dir") + 1]

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -159,11 +159,11 @@ def _suppress(
     return finding
 
 
-def _check_ids(request: K8sScanRequest, framework: Framework | None) -> list[str]:
+def _check_ids(checks: Sequence[str] | None, framework: Framework | None) -> list[str]:
     if framework is not None:
         known = set(k8s_checks.names())
         return sorted(c for c in mapped_checks(framework) if c in known)
-    return selected_checks(request.checks, k8s_checks)
+    return selected_checks(checks, k8s_checks)
 
 
 def _notices(
@@ -208,26 +208,37 @@ def _notices(
     return notices
 
 
-def run_k8s_scan(request: K8sScanRequest) -> K8sScanOutcome:
-    """Scan a manifest file or directory. Raises ValueError for a bad request or config."""
-    started = utcnow()
-    if not request.path.exists():
-        raise ValueError(f"{request.path} does not exist")
-    config = load_config(request.config or default_config_path(request.path))
-    framework = load_k8s_framework(request.framework) if request.framework else None
-    check_ids = _check_ids(request, framework)
-    version = request.pss_version or config.pss_version or ""  # "": latest, or a label's
-    parse_version(version)  # a bad version is the caller's error, not every check's
-    t0 = time.perf_counter()
-    manifests = load_manifests(request.path)
-    load_seconds = time.perf_counter() - t0
+@dataclass
+class Judged:
+    """What `judge` produced: the scan's id, its findings (located, suppressed,
+    severity-overridden, framework-annotated) and the stats every k8s scan reports."""
+
+    scan_id: str
+    findings: list[Finding]
+    stats: dict[str, float]
+
+
+def judge(
+    manifests: ManifestSet,
+    *,
+    check_ids: list[str],
+    version: str,
+    config: Config,
+    framework: Framework | None,
+    started: datetime,
+    notices: list[Notice],
+    subjects: Subjects,
+    locate: Callable[[Finding, CloudResource | None], Finding],
+) -> Judged:
+    """Run the k8s checks over loaded objects (from files or a cluster) and apply
+    `.mamori.yaml` (exceptions, severity overrides) and the framework; `locate` puts
+    the object's whereabouts into each finding's evidence."""
     settings = CloudResource(
         type=SETTINGS_TYPE, id="settings", account="", attributes={"pss_version": version}
     )
     inventory = Inventory(
         provider="k8s", resources=(settings, *manifests.resources), collected_at=started
     )
-    notices = _notices(manifests, config, check_ids, started)
     scan_id = uuid.uuid4().hex
     t0 = time.perf_counter()
     findings = run_checks(
@@ -237,13 +248,13 @@ def run_k8s_scan(request: K8sScanRequest) -> K8sScanOutcome:
         scan_id=scan_id,
         now=started,
         registry=k8s_checks,
-        subjects=SUBJECTS,
+        subjects=subjects,
     )
     by_id = {r.id: r for r in manifests.resources}
     out: list[Finding] = []
     for finding in findings:
-        resource = by_id.get(finding.resource.name) or _synthetic(finding)
-        finding = _located(finding, resource)
+        resource = by_id.get(finding.resource.name)
+        finding = locate(finding, resource)
         finding = _suppress(finding, resource, config, started, notices)
         override = config.severity.get(finding.rule_id)
         if override is not None:
@@ -251,16 +262,7 @@ def run_k8s_scan(request: K8sScanRequest) -> K8sScanOutcome:
         out.append(finding)
     if framework is not None:
         out = annotate(out, framework)
-    stats: dict[str, float] = {
-        "resources": len(manifests.resources),
-        "checks": len(check_ids),
-        "files": manifests.files,
-        "documents": manifests.documents,
-        "parse_errors": len(manifests.errors),
-        "files_failed": manifests.failed_files,
-        "load_seconds": round(load_seconds, 4),
-        "check_seconds": round(time.perf_counter() - t0, 4),
-    }
+    stats: dict[str, float] = {"check_seconds": round(time.perf_counter() - t0, 4)}
     for status, key in (
         (FindingStatus.PASS, "pass"),
         (FindingStatus.OPEN, "fail"),
@@ -274,25 +276,70 @@ def run_k8s_scan(request: K8sScanRequest) -> K8sScanOutcome:
             stats[f"requirements_{req_status.value}"] = count
         if summary.score is not None:
             stats["score"] = round(summary.score, 4)
-    attributes = {"provider": "k8s", "path": str(request.path), "pss_version": version or "latest"}
-    if framework is not None:
-        attributes["framework"] = framework.id
-    report = ScanReport(
-        scan_id=scan_id,
-        target=Asset(
-            kind=AssetKind.CLOUD_RESOURCE,
-            name=f"kubernetes manifests {request.path}",
-            attributes=attributes,
-        ),
+    return Judged(scan_id, out, stats)
+
+
+def k8s_report(
+    judged: Judged,
+    target: Asset,
+    *,
+    started: datetime,
+    notices: list[Notice],
+    check_ids: list[str],
+    stats: dict[str, float],
+) -> ScanReport:
+    """The ScanReport of a judged k8s scan; `stats` are the scan's own, put first."""
+    return ScanReport(
+        scan_id=judged.scan_id,
+        target=target,
         started_at=started,
         finished_at=utcnow(),
         sbom=Sbom(),
-        findings=tuple(out),
+        findings=tuple(judged.findings),
         notices=tuple(notices),
         tool_version=__version__,
         evaluated=tuple(check_ids),
-        stats=stats,
+        stats={**stats, **judged.stats},
     )
+
+
+def _locate_file(finding: Finding, resource: CloudResource | None) -> Finding:
+    return _located(finding, resource or _synthetic(finding))
+
+
+def run_k8s_scan(request: K8sScanRequest) -> K8sScanOutcome:
+    """Scan a manifest file or directory. Raises ValueError for a bad request or config."""
+    started = utcnow()
+    if not request.path.exists():
+        raise ValueError(f"{request.path} does not exist")
+    config = load_config(request.config or default_config_path(request.path))
+    framework = load_k8s_framework(request.framework) if request.framework else None
+    check_ids = _check_ids(request.checks, framework)
+    version = request.pss_version or config.pss_version or ""  # "": latest, or a label's
+    parse_version(version)  # a bad version is the caller's error, not every check's
+    t0 = time.perf_counter()
+    manifests = load_manifests(request.path)
+    load_seconds = time.perf_counter() - t0
+    notices = _notices(manifests, config, check_ids, started)
+    judged = judge(manifests, check_ids=check_ids, version=version, config=config,
+                   framework=framework, started=started, notices=notices, subjects=SUBJECTS,
+                   locate=_locate_file)  # fmt: skip
+    stats: dict[str, float] = {
+        "resources": len(manifests.resources),
+        "checks": len(check_ids),
+        "files": manifests.files,
+        "documents": manifests.documents,
+        "parse_errors": len(manifests.errors),
+        "files_failed": manifests.failed_files,
+        "load_seconds": round(load_seconds, 4),
+    }
+    attributes = {"provider": "k8s", "path": str(request.path), "pss_version": version or "latest"}
+    if framework is not None:
+        attributes["framework"] = framework.id
+    target = Asset(kind=AssetKind.CLOUD_RESOURCE, name=f"kubernetes manifests {request.path}",
+                   attributes=attributes)  # fmt: skip
+    report = k8s_report(judged, target, started=started, notices=notices, check_ids=check_ids,
+                        stats=stats)  # fmt: skip
     return K8sScanOutcome(report=report, manifests=manifests, config=config, check_ids=check_ids)
 
 

@@ -7,13 +7,13 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import NoReturn
+from typing import NoReturn, TextIO
 
 import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from mamori.model import ScanReport, Severity
+from mamori.model import FindingStatus, ScanReport, Severity
 from mamori.outputs import outputs
 from mamori.registry import RegistryError
 
@@ -95,4 +95,36 @@ def exit_code(report: ScanReport, fail_on: Severity | None) -> int:
     if fail_on is None:
         return EXIT_OK
     hit = any(m.severity.rank >= fail_on.rank for m in report.matches)
+    return EXIT_FAIL_ON if hit else EXIT_OK
+
+
+WORKLOAD_FORMATS = ("table", "json", "sarif")
+"""The formats of the configuration scans (k8s, iac, dockerfile, secrets, host)."""
+
+
+def write_with(
+    report: ScanReport, output: Path | None, writer: Callable[[ScanReport, TextIO], None]
+) -> None:
+    """A report written by `writer` to stdout or, atomically, to `output`."""
+    if output is None:
+        writer(report, sys.stdout)
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    tmp = output.with_name(f".{output.name}.{os.getpid()}.tmp")
+    try:
+        with tmp.open("w", encoding="utf-8") as fh:
+            writer(report, fh)
+        tmp.replace(output)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def open_exit_code(report: ScanReport, threshold: Severity | None) -> int:
+    """1 when an OPEN finding at or above `threshold` remains, else 0."""
+    if threshold is None:
+        return EXIT_OK
+    hit = any(
+        f.status == FindingStatus.OPEN and f.severity.rank >= threshold.rank
+        for f in report.findings
+    )
     return EXIT_FAIL_ON if hit else EXIT_OK

@@ -2,46 +2,21 @@
 
 from __future__ import annotations
 
-import os
-import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import TextIO
 
 import typer
 
-from mamori.cli._render import EXIT_FAIL_ON, EXIT_OK, check_format, fail, parse_severity, render
-from mamori.model import FindingStatus, ScanReport, Severity
+from mamori.cli._render import (
+    WORKLOAD_FORMATS,
+    check_format,
+    fail,
+    open_exit_code,
+    parse_severity,
+    render,
+    write_with,
+)
 
-FORMATS = ("table", "json", "sarif")
-
-
-def write_with(
-    report: ScanReport, output: Path | None, writer: Callable[[ScanReport, TextIO], None]
-) -> None:
-    """A report written by `writer` to stdout or, atomically, to `output`."""
-    if output is None:
-        writer(report, sys.stdout)
-        return
-    output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = output.with_name(f".{output.name}.{os.getpid()}.tmp")
-    try:
-        with tmp.open("w", encoding="utf-8") as fh:
-            writer(report, fh)
-        tmp.replace(output)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def open_exit_code(report: ScanReport, threshold: Severity | None) -> int:
-    """1 when an OPEN finding at or above `threshold` remains."""
-    if threshold is None:
-        return EXIT_OK
-    hit = any(
-        f.status == FindingStatus.OPEN and f.severity.rank >= threshold.rank
-        for f in report.findings
-    )
-    return EXIT_FAIL_ON if hit else EXIT_OK
+FORMATS = WORKLOAD_FORMATS
 
 
 def scan_dockerfile(

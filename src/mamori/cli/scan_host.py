@@ -5,32 +5,22 @@ snapshot (the agentless way: the same checks on a directory)."""
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 
 import typer
 
-from mamori.cli._render import EXIT_FAIL_ON, EXIT_OK, check_format, fail, parse_severity, render
-from mamori.model import FindingStatus, ScanReport, Severity
+from mamori.cli._render import (
+    WORKLOAD_FORMATS,
+    check_format,
+    fail,
+    open_exit_code,
+    parse_severity,
+    render,
+    write_with,
+)
+from mamori.model import FindingStatus, ScanReport
 
-FORMATS = ("table", "json", "sarif")
-
-
-def _write_sarif(report: ScanReport, output: Path | None) -> None:
-    from mamori.workload.host.sarif import render_sarif
-
-    if output is None:
-        render_sarif(report, sys.stdout)
-        return
-    output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = output.with_name(f".{output.name}.{os.getpid()}.tmp")
-    try:
-        with tmp.open("w", encoding="utf-8") as fh:
-            render_sarif(report, fh)
-        tmp.replace(output)
-    finally:
-        tmp.unlink(missing_ok=True)
+FORMATS = WORKLOAD_FORMATS
 
 
 def _cis_key(cis_id: str) -> tuple[int, ...]:
@@ -82,16 +72,6 @@ def _write_table(report: ScanReport, output: Path | None) -> None:
         console = Console(file=fh, width=160)
         console.print(table)
         console.print(summary, highlight=False)
-
-
-def _exit_code(report: ScanReport, threshold: Severity | None) -> int:
-    if threshold is None:
-        return EXIT_OK
-    hit = any(
-        f.status == FindingStatus.OPEN and f.severity.rank >= threshold.rank
-        for f in report.findings
-    )
-    return EXIT_FAIL_ON if hit else EXIT_OK
 
 
 def scan_host(
@@ -161,9 +141,11 @@ def scan_host(
     except (ValueError, RegistryError, ConfigError) as exc:
         fail(str(exc).strip("\"'"))
     if fmt == "sarif":
-        _write_sarif(outcome.report, output)
+        from mamori.workload.host.sarif import render_sarif
+
+        write_with(outcome.report, output, render_sarif)
     elif fmt == "table":
         _write_table(outcome.report, output)
     else:
         render(outcome.report, fmt, output)
-    raise typer.Exit(_exit_code(outcome.report, threshold))
+    raise typer.Exit(open_exit_code(outcome.report, threshold))

@@ -3,42 +3,21 @@ posture checks."""
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 
 import typer
 
-from mamori.cli._render import EXIT_FAIL_ON, EXIT_OK, check_format, fail, parse_severity, render
-from mamori.model import FindingStatus, ScanReport, Severity
+from mamori.cli._render import (
+    WORKLOAD_FORMATS,
+    check_format,
+    fail,
+    open_exit_code,
+    parse_severity,
+    render,
+    write_with,
+)
 
-FORMATS = ("table", "json", "sarif")
-
-
-def _write_sarif(report: ScanReport, output: Path | None) -> None:
-    from mamori.workload.iac.sarif import render_iac_sarif
-
-    if output is None:
-        render_iac_sarif(report, sys.stdout)
-        return
-    output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = output.with_name(f".{output.name}.{os.getpid()}.tmp")
-    try:
-        with tmp.open("w", encoding="utf-8") as fh:
-            render_iac_sarif(report, fh)
-        tmp.replace(output)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def _exit_code(report: ScanReport, threshold: Severity | None) -> int:
-    if threshold is None:
-        return EXIT_OK
-    hit = any(
-        f.status == FindingStatus.OPEN and f.severity.rank >= threshold.rank
-        for f in report.findings
-    )
-    return EXIT_FAIL_ON if hit else EXIT_OK
+FORMATS = WORKLOAD_FORMATS
 
 
 def scan_iac(
@@ -70,7 +49,9 @@ def scan_iac(
     except (ValueError, ConfigError) as exc:
         fail(str(exc))
     if fmt == "sarif":
-        _write_sarif(outcome.report, output)
+        from mamori.workload.iac.sarif import render_iac_sarif
+
+        write_with(outcome.report, output, render_iac_sarif)
     else:
         render(outcome.report, fmt, output)
-    raise typer.Exit(_exit_code(outcome.report, threshold))
+    raise typer.Exit(open_exit_code(outcome.report, threshold))

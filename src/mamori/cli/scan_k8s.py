@@ -3,43 +3,24 @@ against PSS, CIS section 5 and NSA checks."""
 
 from __future__ import annotations
 
-import os
 import sys
 import tempfile
 from pathlib import Path
 
 import typer
 
-from mamori.cli._render import EXIT_FAIL_ON, EXIT_OK, check_format, fail, parse_severity, render
-from mamori.model import FindingStatus, ScanReport, Severity
+from mamori.cli._render import (
+    WORKLOAD_FORMATS,
+    check_format,
+    fail,
+    open_exit_code,
+    parse_severity,
+    render,
+    write_with,
+)
+from mamori.model import ScanReport, Severity
 
-FORMATS = ("table", "json", "sarif")
-
-
-def _write_sarif(report: ScanReport, output: Path | None) -> None:
-    from mamori.workload.k8s.sarif import render_sarif
-
-    if output is None:
-        render_sarif(report, sys.stdout)
-        return
-    output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = output.with_name(f".{output.name}.{os.getpid()}.tmp")
-    try:
-        with tmp.open("w", encoding="utf-8") as fh:
-            render_sarif(report, fh)
-        tmp.replace(output)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def _exit_code(report: ScanReport, threshold: Severity | None) -> int:
-    if threshold is None:
-        return EXIT_OK
-    hit = any(
-        f.status == FindingStatus.OPEN and f.severity.rank >= threshold.rank
-        for f in report.findings
-    )
-    return EXIT_FAIL_ON if hit else EXIT_OK
+FORMATS = WORKLOAD_FORMATS
 
 
 def _stdin_to(folder: Path) -> Path:
@@ -154,10 +135,12 @@ def _scan_cluster(
 
 def _emit(report: ScanReport, fmt: str, output: Path | None, threshold: Severity | None) -> None:
     if fmt == "sarif":
-        _write_sarif(report, output)
+        from mamori.workload.k8s.sarif import render_sarif
+
+        write_with(report, output, render_sarif)
     else:
         render(report, fmt, output)
-    raise typer.Exit(_exit_code(report, threshold))
+    raise typer.Exit(open_exit_code(report, threshold))
 
 
 def _scan(

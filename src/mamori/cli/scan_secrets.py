@@ -11,8 +11,15 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
-from mamori.cli._render import check_format, fail, parse_severity, render
-from mamori.cli.scan_dockerfile import FORMATS, open_exit_code, write_with
+from mamori.cli._render import WORKLOAD_FORMATS as FORMATS
+from mamori.cli._render import (
+    check_format,
+    fail,
+    open_exit_code,
+    parse_severity,
+    render,
+    write_with,
+)
 from mamori.model import FindingStatus, NoticeLevel, ScanReport
 from mamori.outputs._common import clean_text
 from mamori.outputs.table import is_terminal, make_console

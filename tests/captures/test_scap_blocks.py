@@ -6,9 +6,13 @@ from __future__ import annotations
 import io
 import json
 import struct
+import subprocess
+from pathlib import Path
 
 from mamori.captures.scap import ScapReader
 from mamori.captures.scap.writer import ScapWriter, newest_code
+from mamori.model.events import ThreadInfo
+from tests.support import need_tool
 
 
 def _capture(build: object) -> bytes:
@@ -57,3 +61,34 @@ def test_unknown_event_codes_are_skipped() -> None:
 def test_newest_code() -> None:
     assert newest_code("execve", "<") == 293
     assert newest_code("openat", ">") == 306
+
+
+def test_process_list_strings_are_cut_to_libscap_limits(tmp_path: Path) -> None:
+    """A host process with a command line of tens of KB (CI runners have them) must not
+    make the whole capture unreadable: libscap refuses args/env/cgroups over 4096 bytes
+    and paths over 1024, so the writer cuts them, whole arguments first."""
+    args = tuple(f"--option-{i:05d}=value" for i in range(2000))  # ~44 KB
+    huge_one = ("x" * 9000,)
+    threads = [
+        ThreadInfo(tid=10, pid=10, ptid=1, comm="long", exe="/bin/long", exepath="/bin/long",
+                   args=args, env=args, cgroups=args, cwd="/" + "d" * 3000, root="/"),
+        ThreadInfo(tid=11, pid=11, ptid=1, comm="one", exe="/bin/one", args=huge_one),
+    ]  # fmt: skip
+    path = tmp_path / "long.scap"
+    with ScapWriter(path) as writer:
+        writer.machine()
+        writer.threads(threads)
+        writer.syscall(7, 10, "close", ">", [3])
+    with ScapReader(path) as reader:
+        list(reader.events())
+        long, one = reader.threads
+    kept = len(b"".join(a.encode() + b"\0" for a in long.args))
+    assert 4096 - 25 < kept <= 4096 and long.args == args[: len(long.args)]
+    assert long.env == long.args and long.cgroups == long.args
+    assert len(long.cwd) == 1024 and long.cwd == ("/" + "d" * 3000)[:1024]
+    assert one.args == ("x" * 4095,)
+    sysdig = need_tool("sysdig")  # libscap itself must accept the file
+    done = subprocess.run([sysdig, "-r", str(path), "-p", "%proc.name %proc.args"],
+                          capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "long --option-00000=value --option-00001=value" in done.stdout

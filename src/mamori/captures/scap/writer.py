@@ -20,13 +20,32 @@ _FD_KINDS = {"f": 16, "d": 2, "p": 7, "e": 9, "s": 11, "l": 12, "i": 13, "t": 14
              "b": 17, "r": 19, "m": 20, "o": 10}  # fmt: skip
 
 
-def _s(text: str | bytes) -> bytes:
+# libscap refuses a process-list string longer than these (SCAP_MAX_PATH_SIZE,
+# SCAP_MAX_ARGS_SIZE / _ENV_ / _CGROUPS_SIZE), so a writer must cut, as its /proc
+# scanner does: a host can hold a process whose command line runs to megabytes.
+MAX_PATH = 1024
+MAX_LIST = 4096
+_CRED = 255  # MAX_CREDENTIALS_STR_LEN - 1: user and group names, homes, shells
+
+
+def _s(text: str | bytes, limit: int = MAX_PATH) -> bytes:
     raw = text.encode() if isinstance(text, str) else text
+    raw = raw[:limit]
     return struct.pack("<H", len(raw)) + raw
 
 
 def _list(items: Iterable[str]) -> bytes:
-    return _s(b"".join(i.encode() + b"\0" for i in items))
+    """NUL-terminated strings, whole items only while they fit in ``MAX_LIST`` bytes;
+    a first item longer than that is cut and keeps its terminator."""
+    out = b""
+    for item in items:
+        raw = item.encode() + b"\0"
+        if len(out) + len(raw) > MAX_LIST:
+            if not out:
+                out = raw[: MAX_LIST - 1] + b"\0"
+            break
+        out += raw
+    return _s(out, MAX_LIST)
 
 
 def newest_code(name: str, direction: str) -> int:
@@ -100,10 +119,11 @@ class ScapWriter:
     ) -> None:
         body = b""
         for uid, gid, name, home, shell in users:
-            entry = b"\0" + struct.pack("<II", uid, gid) + _s(name) + _s(home) + _s(shell)
+            texts = _s(name, _CRED) + _s(home, _CRED) + _s(shell, _CRED)
+            entry = b"\0" + struct.pack("<II", uid, gid) + texts
             body += struct.pack("<I", len(entry) + 4) + entry
         for gid, name in groups:
-            entry = b"\1" + struct.pack("<I", gid) + _s(name)
+            entry = b"\1" + struct.pack("<I", gid) + _s(name, _CRED)
             body += struct.pack("<I", len(entry) + 4) + entry
         self._block(0x220, body)
 

@@ -14,6 +14,7 @@ second hand-written list of plug-ins exists.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import pkgutil
 import threading
 from collections.abc import Callable, Iterator
@@ -29,9 +30,12 @@ class RegistryError(KeyError):
 class Registry(Generic[T]):
     """Maps plug-in names to plug-ins (classes, functions or instances)."""
 
-    def __init__(self, kind: str, package: str | None = None) -> None:
+    def __init__(
+        self, kind: str, package: str | None = None, modules: dict[str, str] | None = None
+    ) -> None:
         self.kind = kind
         self._package = package
+        self._modules = modules or {}  # plug-in name -> its module's name, when they differ
         self._items: dict[str, T] = {}
         self._loaded = package is None
         self._lock = threading.RLock()
@@ -65,7 +69,27 @@ class Registry(Generic[T]):
                     importlib.import_module(info.name)
             self._loaded = True
 
+    def _load_one(self, name: str) -> None:
+        """Import only the module named like the plug-in (or as `modules` says), when
+        there is one: asking for one output format or check should not import them all."""
+        if self._loaded or name in self._items or self._package is None:
+            return
+        module = self._modules.get(name, name)
+        if not module.isidentifier() or module.startswith("_"):
+            return
+        full = f"{self._package}.{module}"
+        try:
+            found = importlib.util.find_spec(full) is not None
+        except (ImportError, ValueError):
+            found = False
+        if found:
+            with self._lock:
+                importlib.import_module(full)
+
     def get(self, name: str) -> T:
+        self._load_one(name)
+        if name in self._items:
+            return self._items[name]
         self._load()
         try:
             return self._items[name]

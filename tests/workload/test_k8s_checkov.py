@@ -46,7 +46,7 @@ def known(d: Difference) -> bool:
 
 
 def mamori_verdicts(directory: Path) -> dict[Key, dict[str, bool]]:
-    report = run_k8s_scan(K8sScanRequest(path=directory)).report
+    report = run_k8s_scan(K8sScanRequest(path=directory, include_passed=True)).report
     out: dict[Key, dict[str, bool]] = {}
     for f in report.findings:
         a = f.resource.attributes

@@ -158,11 +158,13 @@ def verdicts(findings: tuple[Finding, ...]) -> set[tuple[str, str, str, str, str
 def test_cluster_scan_equals_the_manifest_scan_of_the_same_objects(
     kubeconfig: Path, tmp_path: Path
 ) -> None:
-    live = run_cluster_scan(ClusterScanRequest(target=ClusterTarget(kubeconfig=kubeconfig)))
+    live = run_cluster_scan(
+        ClusterScanRequest(target=ClusterTarget(kubeconfig=kubeconfig), include_passed=True)
+    )
     files = tmp_path / "manifests"
     files.mkdir()
     _write_manifests(files)
-    offline = run_k8s_scan(K8sScanRequest(path=files))
+    offline = run_k8s_scan(K8sScanRequest(path=files, include_passed=True))
     assert live.check_ids == offline.check_ids and len(live.check_ids) >= 44
     assert verdicts(live.report.findings) == verdicts(offline.report.findings)
     assert len(live.report.findings) > 200
@@ -309,7 +311,8 @@ def test_new_cis_requirements_judged_and_manual_ones_reported_manual() -> None:
     for check_id in ("k8s_namespace_pss_enforced", "k8s_namespaces_as_boundaries"):
         for name, status in (("pass.yaml", "pass"), ("fail.yaml", "open")):
             path = FIXTURES / "checks" / check_id / name
-            report = run_k8s_scan(K8sScanRequest(path=path, framework="cis_k8s_1.10")).report
+            request = K8sScanRequest(path=path, framework="cis_k8s_1.10", include_passed=True)
+            report = run_k8s_scan(request).report
             got = {f.status.value for f in report.findings if f.rule_id == check_id}
             assert status in got, (check_id, name, got)
             if status == "pass":

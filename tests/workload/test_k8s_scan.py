@@ -217,3 +217,32 @@ def test_cli_reads_helm_template_output_from_stdin() -> None:
     assert privileged["evidence"]["helm_source"] == "agent/templates/ds.yaml"
     assert privileged["evidence"]["file"] == "stdin.yaml"
     assert privileged["evidence"]["line"] == "16"
+
+
+def test_passes_are_counted_not_listed_unless_asked(tmp_path: Path) -> None:
+    """By default a file scan lists failures (and ignored/manual results) only, as
+    Checkov's --quiet and Trivy do; the passes are still counted, the framework summary
+    is the same, and --include-passed lists them."""
+    (tmp_path / "ds.yaml").write_text(DAEMONSET.format(inline=""))
+    framework = "k8s_pss_baseline"
+    lean = run_k8s_scan(K8sScanRequest(path=tmp_path, framework=framework)).report
+    full = run_k8s_scan(K8sScanRequest(path=tmp_path, framework=framework, include_passed=True))
+    passes = [f for f in full.report.findings if f.status.value == "pass"]
+    assert passes and not any(f.status.value == "pass" for f in lean.findings)
+    assert [f for f in full.report.findings if f.status.value != "pass"] == [
+        f.model_copy(update={"first_seen": g.first_seen, "last_seen": g.last_seen,
+                             "provenance": g.provenance})
+        for f, g in zip(lean.findings, [f for f in full.report.findings
+                                        if f.status.value != "pass"], strict=True)
+    ]  # fmt: skip
+    same = ("results_pass", "results_fail", "requirements_pass", "requirements_fail", "score")
+    assert {k: lean.stats[k] for k in same} == {k: full.report.stats[k] for k in same}
+    assert lean.stats["results_pass"] == len(passes)
+    for flag, listed in (([], False), (["--include-passed"], True)):
+        out = tmp_path / f"r{len(flag)}.json"
+        done = runner.invoke(
+            app, ["scan", "k8s", str(tmp_path), "-f", "json", "-o", str(out), *flag]
+        )
+        assert done.exit_code == 0, done.output
+        statuses = {f["status"] for f in json.loads(out.read_text())["findings"]}
+        assert ("pass" in statuses) is listed and "open" in statuses

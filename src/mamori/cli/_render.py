@@ -7,17 +7,33 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 import typer
-from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from mamori.model import FindingStatus, ScanReport, Severity
 from mamori.outputs import outputs
 from mamori.registry import RegistryError
 
-err_console = Console(stderr=True)
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
+class _LazyConsole:
+    """rich's stderr console, imported and built on first use: the quick scans (a few
+    hundred ms in all) should not pay rich's ~30 ms of imports before printing anything."""
+
+    _console: Console | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._console is None:
+            from rich.console import Console
+
+            type(self)._console = Console(stderr=True)
+        return getattr(self._console, name)
+
+
+err_console: Console = _LazyConsole()  # type: ignore[assignment]
 
 EXIT_OK = 0
 EXIT_FAIL_ON = 1
@@ -53,6 +69,8 @@ def progress_bar(enabled: bool) -> Iterator[Callable[[str, int], None] | None]:
     if not enabled or not err_console.is_terminal:
         yield None
         return
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     with Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
@@ -100,6 +118,11 @@ def exit_code(report: ScanReport, fail_on: Severity | None) -> int:
 
 WORKLOAD_FORMATS = ("table", "json", "sarif")
 """The formats of the configuration scans (k8s, iac, dockerfile, secrets, host)."""
+
+INCLUDE_PASSED_HELP = (
+    "Report passing checks as findings too (json, sarif); by default only failures, "
+    "ignored and manual results are listed and passes are counted in the stats."
+)
 
 
 def write_with(

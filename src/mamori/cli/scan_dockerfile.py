@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from mamori.cli._render import (
+    INCLUDE_PASSED_HELP,
     WORKLOAD_FORMATS,
     check_format,
     fail,
@@ -32,6 +33,7 @@ def scan_dockerfile(
         None, "--config", help="Exceptions and severity overrides (default: PATH/.mamori.yaml)."
     ),
     check: list[str] = typer.Option([], "--check", help="Run only these check ids (repeat)."),
+    include_passed: bool = typer.Option(False, "--include-passed", help=INCLUDE_PASSED_HELP),
 ) -> None:
     """Judge Dockerfiles: root user, unpinned bases, ADD URLs, secrets, cleanup, curl | sh."""
     from mamori.registry import RegistryError
@@ -41,7 +43,9 @@ def scan_dockerfile(
     if fmt not in FORMATS:
         fail(f"format {fmt!r} is not available for dockerfile scans ({', '.join(FORMATS)})")
     threshold = parse_severity(fail_on)
-    request = DockerfileScanRequest(path=path, config=config, checks=tuple(check) or None)
+    request = DockerfileScanRequest(
+        path=path, config=config, checks=tuple(check) or None, include_passed=include_passed
+    )
     try:
         outcome = run_dockerfile_scan(request)
     except (ValueError, RegistryError) as exc:

@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from mamori.cli._render import (
+    INCLUDE_PASSED_HELP,
     WORKLOAD_FORMATS,
     check_format,
     fail,
@@ -35,6 +36,7 @@ def scan_iac(
         None, "--config", help="Exceptions and severity overrides (default: PATH/.mamori.yaml)."
     ),
     check: list[str] = typer.Option([], "--check", help="Run only these check ids (repeat)."),
+    include_passed: bool = typer.Option(False, "--include-passed", help=INCLUDE_PASSED_HELP),
 ) -> None:
     """Judge Terraform (HCL, plan JSON) and CloudFormation with the AWS posture checks."""
     from mamori.workload.iac.scan import IacScanRequest, run_iac_scan
@@ -43,7 +45,9 @@ def scan_iac(
     if fmt not in FORMATS:
         fail(f"format {fmt!r} is not available for iac scans (one of: {', '.join(FORMATS)})")
     threshold = parse_severity(fail_on)
-    request = IacScanRequest(path=path, config=config, checks=tuple(check) or None)
+    request = IacScanRequest(
+        path=path, config=config, checks=tuple(check) or None, include_passed=include_passed
+    )
     try:
         outcome = run_iac_scan(request)
     except (ValueError, ConfigError) as exc:

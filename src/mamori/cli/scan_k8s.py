@@ -10,6 +10,7 @@ from pathlib import Path
 import typer
 
 from mamori.cli._render import (
+    INCLUDE_PASSED_HELP,
     WORKLOAD_FORMATS,
     check_format,
     fail,
@@ -72,6 +73,7 @@ def scan_k8s(
     namespace: list[str] = typer.Option(
         [], "-n", "--namespace", help="With --cluster: only these namespaces (repeat)."
     ),
+    include_passed: bool = typer.Option(False, "--include-passed", help=INCLUDE_PASSED_HELP),
 ) -> None:
     """Judge Kubernetes manifests or a live cluster: PSS, CIS section 5, NSA hardening."""
     if fmt not in FORMATS:
@@ -93,6 +95,7 @@ def scan_k8s(
             pss_version,
             framework,
             check,
+            include_passed,
         )
         return
     with tempfile.TemporaryDirectory(prefix="mamori-k8s-") as tmp:
@@ -101,7 +104,7 @@ def scan_k8s(
             config = config or Path.cwd() / ".mamori.yaml"
             if not config.is_file():
                 config = None
-        _scan(path, fmt, output, threshold, config, pss_version, framework, check)
+        _scan(path, fmt, output, threshold, config, pss_version, framework, check, include_passed)
 
 
 def _scan_cluster(
@@ -113,6 +116,7 @@ def _scan_cluster(
     pss_version: str | None,
     framework: str | None,
     check: list[str],
+    include_passed: bool,
 ) -> None:
     from mamori.registry import RegistryError
     from mamori.workload.k8s.cluster import ClusterError, ClusterTarget
@@ -125,6 +129,7 @@ def _scan_cluster(
         pss_version=pss_version,
         checks=tuple(check) or None,
         framework=framework,
+        include_passed=include_passed,
     )
     try:
         outcome = run_cluster_scan(request)
@@ -152,6 +157,7 @@ def _scan(
     pss_version: str | None,
     framework: str | None,
     check: list[str],
+    include_passed: bool,
 ) -> None:
     from mamori.registry import RegistryError
     from mamori.workload.k8s.scan import K8sScanRequest, run_k8s_scan
@@ -162,6 +168,7 @@ def _scan(
         pss_version=pss_version,
         checks=tuple(check) or None,
         framework=framework,
+        include_passed=include_passed,
     )
     try:
         outcome = run_k8s_scan(request)

@@ -18,4 +18,6 @@ class Output(Protocol):
     def render(self, report: ScanReport, out: TextIO) -> None: ...
 
 
-outputs: Registry[type[Output]] = Registry("output format", "mamori.outputs")
+outputs: Registry[type[Output]] = Registry(
+    "output format", "mamori.outputs", modules={"json": "json_output", "csv": "csv_output"}
+)

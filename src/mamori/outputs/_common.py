@@ -15,8 +15,6 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from urllib.parse import quote
 
-from cyclonedx.spdx import fixup_id, is_expression
-
 from mamori import __version__
 from mamori.model import CvssScore, Package, ScanReport, Severity, VulnerabilityMatch
 
@@ -132,6 +130,8 @@ def license_kind(value: str) -> tuple[str, str]:
     SPDX ids are fixed up to their canonical case; expressions are validated against the
     SPDX license list (slow, hence the cache: packages repeat the same few licenses).
     """
+    from cyclonedx.spdx import fixup_id, is_expression  # 30 ms of imports: only when needed
+
     value = value.strip()
     known = fixup_id(value)
     if known:

@@ -117,6 +117,10 @@ def _no_source(result: Result) -> str | None:
     return None
 
 
+def _nowhere(result: Result) -> dict[str, str]:
+    return {}
+
+
 @dataclass(frozen=True)
 class Subjects:
     """How one provider's results become findings; the defaults are AWS's."""
@@ -125,6 +129,7 @@ class Subjects:
     asset: Callable[[CloudResource], Asset] = resource_asset  # a result about a resource
     whole: Callable[[str, str], Asset] = account_asset  # (account, region): no resource
     source: Callable[[Result], str | None] = _no_source  # Provenance.source of a finding
+    where: Callable[[Result], dict[str, str]] = _nowhere  # evidence that locates it (file, line)
 
 
 AWS_SUBJECTS = Subjects()
@@ -143,14 +148,24 @@ def to_finding(
     now: datetime,
     scan_id: str | None = None,
     subjects: Subjects = AWS_SUBJECTS,
+    assets: dict[int, tuple[CloudResource, Asset]] | None = None,
 ) -> Finding:
-    """One Finding for one check verdict."""
+    """One Finding for one check verdict. `assets` caches the (immutable) Asset of each
+    resource object across the verdicts of a run, as dozens of checks judge one resource
+    (keyed by identity; the entry holds the resource so its id cannot be reused)."""
     if result.resource is not None:
-        asset = subjects.asset(result.resource)
+        cached = assets.get(id(result.resource)) if assets is not None else None
+        if cached is not None:
+            asset = cached[1]
+        else:
+            asset = subjects.asset(result.resource)
+            if assets is not None:
+                assets[id(result.resource)] = (result.resource, asset)
     else:
         asset = subjects.whole(result.account or default_account, result.region)
     evidence = {**result.detail}
     evidence.update(subject=_subject(result, asset), reason=result.reason, check=meta.id)
+    evidence.update(subjects.where(result))
     return Finding(
         kind=FindingKind.MISCONFIGURATION,
         rule_id=meta.id,
@@ -223,18 +238,22 @@ def run_checks(
     progress: Callable[[int, int], None] | None = None,
     registry: Registry[type[Check]] | None = None,
     subjects: Subjects = AWS_SUBJECTS,
+    passed: Callable[[str], None] | None = None,
 ) -> list[Finding]:
     """Run the selected checks (all when None) and return their findings, check by check.
 
     `notices` receives an ERROR notice per check that raised; `timings`, when given, the
     seconds each check took (keyed by check id); `progress`, (checks done, total).
-    `registry` (default: the AWS checks) and `subjects` serve other providers.
+    `registry` (default: the AWS checks) and `subjects` serve other providers. With
+    `passed`, a PASS verdict only calls it with the check id and makes no finding (the
+    file scans report failures unless asked for passes, as Checkov's and Trivy's do).
     """
     registry = checks if registry is None else registry
     when = now or inventory.collected_at or utcnow()
     accounts = list(inventory.accounts) or sorted({r.account for r in inventory.resources})
     default_account = accounts[0] if len(accounts) == 1 else ""
     findings: list[Finding] = []
+    assets: dict[int, tuple[CloudResource, Asset]] = {}
     selected = selected_checks(check_ids, registry)
     for done, check_id in enumerate(selected, 1):
         cls = registry.get(check_id)
@@ -242,6 +261,9 @@ def run_checks(
         start = time.perf_counter()
         try:
             for result in cls().run(inventory):
+                if passed is not None and result.verdict is Verdict.PASS:
+                    passed(check_id)
+                    continue
                 findings.append(
                     to_finding(
                         meta,
@@ -250,6 +272,7 @@ def run_checks(
                         now=when,
                         scan_id=scan_id,
                         subjects=subjects,
+                        assets=assets,
                     )
                 )
         except Exception as exc:  # a broken check is reported, never fatal

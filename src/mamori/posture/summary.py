@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import enum
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from pydantic import BaseModel, ConfigDict
 
@@ -119,14 +119,18 @@ def framework_summary(
     findings: Iterable[Finding],
     *,
     evaluated: Iterable[str] | None = None,
+    passes: Mapping[str, int] | None = None,
 ) -> FrameworkSummary:
     """Summarise `findings` (one account's, usually) against `framework`.
 
     `evaluated` is the set of check ids the scan ran; by default, those with at least one
     finding. Pass it so that a check that ran and found nothing (no RDS instance) reads as
-    NO_RESOURCES rather than NOT_EVALUATED.
+    NO_RESOURCES rather than NOT_EVALUATED. `passes` counts, per check, the PASS verdicts
+    a scan did not keep as findings (the file scans list failures only by default).
     """
     tally = _tally(findings)
+    for check_id, count in (passes or {}).items():
+        tally[check_id][FindingStatus.PASS] += count
     ran = set(evaluated) if evaluated is not None else set(tally)
     summaries = []
     for req in framework.requirements:

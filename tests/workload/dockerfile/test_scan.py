@@ -34,7 +34,9 @@ def write(folder: Path, name: str, text: str) -> Path:
 
 
 def by_rule(path: Path, checks: list[str] | None = None) -> dict[str, Finding]:
-    report = run_dockerfile_scan(DockerfileScanRequest(path=path, checks=checks)).report
+    report = run_dockerfile_scan(
+        DockerfileScanRequest(path=path, checks=checks, include_passed=True)
+    ).report
     return {f.rule_id: f for f in report.findings}
 
 
@@ -153,6 +155,6 @@ def test_sarif_validates_against_the_official_schema(tmp_path: Path) -> None:
 
     write(tmp_path, "Dockerfile", DOCKERFILE)
     write(tmp_path, "x/Dockerfile", "RUN broken\n")
-    report = run_dockerfile_scan(DockerfileScanRequest(path=tmp_path)).report
+    report = run_dockerfile_scan(DockerfileScanRequest(path=tmp_path, include_passed=True)).report
     doc = document(report, describe_check, ["dockerfile"])
     assert not sarif_errors(doc), sarif_errors(doc)[:5]

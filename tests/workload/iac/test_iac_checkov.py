@@ -127,7 +127,7 @@ def checkov_verdicts(tmp: Path) -> dict[tuple[str, str, str], bool]:
 def mamori_verdicts() -> dict[tuple[str, str, str], bool]:
     out: dict[tuple[str, str, str], bool] = {}
     for fmt, folder in DIRS.items():
-        for finding in run_iac_scan(IacScanRequest(folder)).report.findings:
+        for finding in run_iac_scan(IacScanRequest(folder, include_passed=True)).report.findings:
             check = MERGED.get(finding.rule_id, finding.rule_id)
             if check not in SAME:
                 continue

@@ -92,9 +92,13 @@ CLOUDFORMATION = {
 @pytest.fixture(scope="module")
 def outcomes() -> dict[str, IacScanOutcome]:
     return {
-        "terraform": run_iac_scan(IacScanRequest(FIXTURES / "terraform" / "checks")),
-        "plan": run_iac_scan(IacScanRequest(FIXTURES / "plan")),
-        "cloudformation": run_iac_scan(IacScanRequest(FIXTURES / "cloudformation")),
+        "terraform": run_iac_scan(
+            IacScanRequest(FIXTURES / "terraform" / "checks", include_passed=True)
+        ),
+        "plan": run_iac_scan(IacScanRequest(FIXTURES / "plan", include_passed=True)),
+        "cloudformation": run_iac_scan(
+            IacScanRequest(FIXTURES / "cloudformation", include_passed=True)
+        ),
     }
 
 

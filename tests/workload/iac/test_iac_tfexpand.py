@@ -138,7 +138,7 @@ def test_huge_count_is_capped(tmp_path: Path) -> None:
 
 
 def test_check_fails_on_one_instance_and_passes_on_another() -> None:
-    report = run_iac_scan(IacScanRequest(FIXTURES / "count_buckets")).report
+    report = run_iac_scan(IacScanRequest(FIXTURES / "count_buckets", include_passed=True)).report
     seen = {(f.rule_id, f.evidence["address"]): f for f in report.findings}
     block = "s3_bucket_public_access_block"
     assert seen[(block, "aws_s3_bucket.site[0]")].status == FindingStatus.OPEN

@@ -54,6 +54,7 @@ class DockerfileScanRequest:
     path: Path
     config: Path | None = None  # None: `.mamori.yaml` beside the files, if any
     checks: Sequence[str] | None = None  # None: every dockerfile check
+    include_passed: bool = False  # passes as findings too (else only counted)
 
 
 @dataclass
@@ -225,6 +226,7 @@ def run_dockerfile_scan(request: DockerfileScanRequest) -> DockerfileScanOutcome
     notices += config_notices(config, set(dockerfile_checks.names()), SOURCE)
     scan_id = uuid.uuid4().hex
     t0 = time.perf_counter()
+    omitted: list[str] = []  # the checks of the passes not kept as findings
     findings = run_checks(
         Inventory(provider="dockerfile", resources=tuple(resources), collected_at=started),
         check_ids,
@@ -233,6 +235,7 @@ def run_dockerfile_scan(request: DockerfileScanRequest) -> DockerfileScanOutcome
         now=started,
         registry=dockerfile_checks,
         subjects=SUBJECTS,
+        passed=None if request.include_passed else omitted.append,
     )
     by_id = {r.id: r for r in resources}
     out = [
@@ -254,6 +257,7 @@ def run_dockerfile_scan(request: DockerfileScanRequest) -> DockerfileScanOutcome
         (FindingStatus.IGNORED, "ignored"),
     ):
         stats[f"results_{key}"] = sum(1 for f in out if f.status == status)
+    stats["results_pass"] += len(omitted)
     report = ScanReport(
         scan_id=scan_id,
         target=Asset(

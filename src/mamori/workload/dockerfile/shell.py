@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from mamori.workload.dockerfile.model import Instruction
 
@@ -18,6 +19,10 @@ _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 _WRAPPERS = {"sudo", "env", "command", "exec", "nice", "time", "xargs"}
 _KEYWORDS = {"if", "then", "else", "elif", "fi", "do", "done", "while", "until", "!", "{", "}"}
 MAX_DEPTH = 16
+# Runs of characters the splitter gives no meaning to, taken at once rather than one by
+# one (the character loop was most of a Dockerfile scan): outside quotes, and in "...".
+_PLAIN = re.compile(r"[^\\$`\"' \t\r\n;|()&]+")
+_IN_DOUBLE = re.compile(r'[^\\$`"]+')
 _PIPE_TO_SHELL = re.compile(
     r"\b(?:curl|wget)\b[^\n|;&]*\|\s*(?:sudo\s+(?:-\S+\s+)*)?(?:/usr)?(?:/bin/)?"
     r"(?:env\s+)?(?:ba|z|da|k|fi)?sh\b"
@@ -90,15 +95,22 @@ class _Splitter:
     def run(self) -> list[list[str]]:
         text, index, quote = self.text, 0, ""
         while index < len(text):
+            if quote == "'":
+                end = text.find("'", index)
+                end = len(text) if end < 0 else end
+                if end > index:
+                    self.word.append(text[index:end])
+                quote = "" if end < len(text) else quote
+                index = end + 1
+                continue
+            run = (_IN_DOUBLE if quote else _PLAIN).match(text, index)
+            if run is not None:
+                self.word.append(run.group())
+                index = run.end()
+                continue
             char = text[index]
             nxt = text[index + 1 : index + 2]
-            if quote == "'":
-                if char == "'":
-                    quote = ""
-                else:
-                    self.word.append(char)
-                index += 1
-            elif char == "\\":
+            if char == "\\":
                 if nxt and nxt != "\n":
                     self.word.append(nxt)
                 index += 2
@@ -147,10 +159,16 @@ class _Splitter:
 def commands(text: str) -> list[list[str]]:
     """Simple commands as word lists (quotes removed); leading `VAR=x` assignments and
     shell keywords (if, then, do, ...) are dropped; substitutions come last."""
-    return _Splitter(text, 0).run()
+    return [list(words) for words in _commands(text)]
 
 
-def _program(words: list[str]) -> tuple[str, list[str]]:
+@lru_cache(maxsize=512)
+def _commands(text: str) -> tuple[tuple[str, ...], ...]:
+    """`commands`, kept: every check of a Dockerfile asks about the same RUN scripts."""
+    return tuple(tuple(words) for words in _Splitter(text, 0).run())
+
+
+def _program(words: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
     """The program run (wrappers such as sudo skipped) and its arguments."""
     index = 0
     while index < len(words) - 1 and (
@@ -183,7 +201,7 @@ _DRY_RUN = {"-s", "--simulate", "--dry-run", "--just-print", "--no-act", "--reco
 
 def installs(text: str) -> list[Install]:
     found = []
-    for words in commands(text):
+    for words in _commands(text):
         program, args = _program(words)
         verbs = _INSTALL_VERBS.get(program)
         if any(a in _DRY_RUN for a in args):  # `apt-get install -s`: installs nothing
@@ -224,7 +242,7 @@ def cleaned(item: Instruction, install: Install, text: str) -> bool:
     if manager == "apk" and ("--no-cache" in install.args or "--no-network" in install.args):
         return True
     paths = _CACHE_PATHS[manager]
-    for words in commands(text):
+    for words in _commands(text):
         program, args = _program(words)
         if program == "rm" and any(a.rstrip("/*").startswith(paths) for a in args):
             return True
@@ -259,4 +277,4 @@ def pipes_to_shell(text: str) -> bool:
 
 
 def uses_sudo(text: str) -> bool:
-    return any(words[0].rsplit("/", 1)[-1] == "sudo" for words in commands(text))
+    return any(words[0].rsplit("/", 1)[-1] == "sudo" for words in _commands(text))

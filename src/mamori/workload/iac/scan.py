@@ -33,7 +33,7 @@ from mamori.model import (
     ScanReport,
     utcnow,
 )
-from mamori.posture.check import Result, checks
+from mamori.posture.check import Result, Verdict, checks
 from mamori.posture.runner import Subjects, to_finding
 from mamori.workload.iac.applicability import READS, iac_checks, not_applicable
 from mamori.workload.iac.loader import load_iac
@@ -52,6 +52,7 @@ class IacScanRequest:
     path: Path
     config: Path | None = None  # None: `.mamori.yaml` in the scanned directory, if any
     checks: Sequence[str] | None = None  # None: every check that applies to IaC
+    include_passed: bool = False  # passes as findings too (else only counted)
 
 
 @dataclass
@@ -103,9 +104,6 @@ def _whole(account: str, region: str) -> Asset:
     return Asset(kind=AssetKind.CLOUD_RESOURCE, name="iac files")
 
 
-SUBJECTS = Subjects(producer=PRODUCER, asset=iac_asset, whole=_whole, source=_source)
-
-
 def _suppress(finding: Finding, resource: CloudResource, config: Config, now: datetime) -> Finding:
     if finding.status != FindingStatus.OPEN:
         return finding
@@ -133,18 +131,21 @@ def _check_ids(wanted: Sequence[str] | None) -> list[str]:
     return sorted(set(wanted))
 
 
-def _located(finding: Finding, resource: CloudResource) -> Finding:
-    iac = resource.attributes.get("iac") or {}
-    evidence = dict(finding.evidence)
-    evidence.update(
-        file=str(iac.get("file", "")),
-        line=str(iac.get("line", "")),
-        address=str(iac.get("address", "")),
-        iac_type=str(iac.get("type", "")),
-    )
+def _where(result: Result) -> dict[str, str]:
+    """The file, line, address and type of the IaC resource behind the verdict."""
+    iac = (result.resource.attributes.get("iac") or {}) if result.resource is not None else {}
+    where = {
+        "file": str(iac.get("file", "")),
+        "line": str(iac.get("line", "")),
+        "address": str(iac.get("address", "")),
+        "iac_type": str(iac.get("type", "")),
+    }
     if iac.get("notes"):
-        evidence["notes"] = "; ".join(iac["notes"])
-    return finding.model_copy(update={"evidence": evidence})
+        where["notes"] = "; ".join(iac["notes"])
+    return where
+
+
+SUBJECTS = Subjects(producer=PRODUCER, asset=iac_asset, whole=_whole, source=_source, where=_where)
 
 
 def run_iac_scan(request: IacScanRequest) -> IacScanOutcome:
@@ -172,6 +173,8 @@ def run_iac_scan(request: IacScanRequest) -> IacScanOutcome:
     scan_id = uuid.uuid4().hex
     findings: list[Finding] = []
     dropped: list[tuple[str, str, str]] = []
+    omitted = 0  # passes counted, not kept (without include_passed)
+    assets: dict[int, tuple[CloudResource, Asset]] = {}
     t0 = time.perf_counter()
     for check_id in check_ids:
         cls = checks.get(check_id)
@@ -192,6 +195,9 @@ def run_iac_scan(request: IacScanRequest) -> IacScanOutcome:
                 rid = result.resource.id if result.resource is not None else ""
                 dropped.append((check_id, rid, why or ""))
                 continue
+            if result.verdict is Verdict.PASS and not request.include_passed:
+                omitted += 1
+                continue
             finding = to_finding(
                 cls.metadata,
                 result,
@@ -199,8 +205,8 @@ def run_iac_scan(request: IacScanRequest) -> IacScanOutcome:
                 now=started,
                 scan_id=scan_id,
                 subjects=SUBJECTS,
+                assets=assets,
             )
-            finding = _located(finding, result.resource)
             finding = _suppress(finding, result.resource, config, started)
             override = config.severity.get(check_id)
             if override is not None:
@@ -222,6 +228,7 @@ def run_iac_scan(request: IacScanRequest) -> IacScanOutcome:
         (FindingStatus.IGNORED, "ignored"),
     ):
         stats[f"results_{key}"] = sum(1 for f in findings if f.status == status)
+    stats["results_pass"] += omitted
     report = ScanReport(
         scan_id=scan_id,
         target=Asset(

@@ -19,7 +19,6 @@ from mamori.model import (
     Asset,
     AssetKind,
     CloudResource,
-    Finding,
     Identity,
     Notice,
     NoticeLevel,
@@ -49,6 +48,7 @@ class ClusterScanRequest:
     pss_version: str | None = None
     checks: Sequence[str] | None = None
     framework: str | None = None
+    include_passed: bool = False  # passes as findings too (else only counted)
 
 
 def cluster_asset(resource: CloudResource) -> Asset:
@@ -79,15 +79,14 @@ def _whole(account: str, region: str) -> Asset:
     return Asset(kind=AssetKind.CLOUD_RESOURCE, name="kubernetes cluster")
 
 
-SUBJECTS = Subjects(producer=PRODUCER, asset=cluster_asset, whole=_whole, source=_source)
+def _where(result: Result) -> dict[str, str]:
+    where = None if result.resource is None else result.resource.attributes.get("file")
+    return {"file": str(where), "object": str(where)} if where else {}
 
 
-def _located(finding: Finding, _resource: CloudResource | None) -> Finding:
-    where = finding.resource.attributes.get("file")
-    if not where:
-        return finding
-    evidence = {**finding.evidence, "file": where, "object": where}
-    return finding.model_copy(update={"evidence": evidence})
+SUBJECTS = Subjects(
+    producer=PRODUCER, asset=cluster_asset, whole=_whole, source=_source, where=_where
+)
 
 
 def run_cluster_scan(request: ClusterScanRequest) -> K8sScanOutcome:
@@ -114,7 +113,7 @@ def run_cluster_scan(request: ClusterScanRequest) -> K8sScanOutcome:
         )
     judged = judge(manifests, check_ids=check_ids, version=version, config=config,
                    framework=framework, started=started, notices=notices, subjects=SUBJECTS,
-                   locate=_located)  # fmt: skip
+                   include_passed=request.include_passed)  # fmt: skip
     stats: dict[str, float] = {
         "resources": len(manifests.resources),
         "checks": len(check_ids),

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -58,6 +59,7 @@ class K8sScanRequest:
     pss_version: str | None = None  # None: the config's, else latest
     checks: Sequence[str] | None = None  # None: every k8s check (or the framework's)
     framework: str | None = None  # e.g. "k8s_pss_restricted", "cis_k8s_1.10"
+    include_passed: bool = False  # passes as findings too (else only counted)
 
 
 @dataclass
@@ -108,23 +110,26 @@ def _source(result: Result) -> str | None:
     return f"{result.resource.attributes.get('file')}:{line}"
 
 
+def _where(result: Result) -> dict[str, str]:
+    """The file, the line of the offending field and, for Helm output, the template."""
+    resource = result.resource
+    if resource is None or not resource.attributes.get("file"):
+        return {}
+    attrs = resource.attributes
+    where = {"file": str(attrs["file"])}
+    where["line"] = str(line_for(resource, str(result.detail.get("field", ""))))
+    if attrs.get("helm_source"):
+        where["helm_source"] = str(attrs["helm_source"])
+    return where
+
+
 def _whole(account: str, region: str) -> Asset:
     return Asset(kind=AssetKind.CLOUD_RESOURCE, name="kubernetes manifests")
 
 
-SUBJECTS = Subjects(producer=PRODUCER, asset=object_asset, whole=_whole, source=_source)
-
-
-def _located(finding: Finding, resource: CloudResource | None) -> Finding:
-    if resource is None:
-        return finding
-    attrs = resource.attributes
-    evidence = dict(finding.evidence)
-    evidence["file"] = str(attrs.get("file", ""))
-    evidence["line"] = str(line_for(resource, evidence.get("field", "")))
-    if attrs.get("helm_source"):
-        evidence["helm_source"] = str(attrs["helm_source"])
-    return finding.model_copy(update={"evidence": evidence})
+SUBJECTS = Subjects(
+    producer=PRODUCER, asset=object_asset, whole=_whole, source=_source, where=_where
+)
 
 
 def _suppress(
@@ -228,11 +233,12 @@ def judge(
     started: datetime,
     notices: list[Notice],
     subjects: Subjects,
-    locate: Callable[[Finding, CloudResource | None], Finding],
+    include_passed: bool = True,
 ) -> Judged:
     """Run the k8s checks over loaded objects (from files or a cluster) and apply
-    `.mamori.yaml` (exceptions, severity overrides) and the framework; `locate` puts
-    the object's whereabouts into each finding's evidence."""
+    `.mamori.yaml` (exceptions, severity overrides) and the framework; `subjects` put
+    the object's whereabouts into each finding's evidence. Without `include_passed`,
+    passes are only counted (in the stats)."""
     settings = CloudResource(
         type=SETTINGS_TYPE, id="settings", account="", attributes={"pss_version": version}
     )
@@ -241,6 +247,7 @@ def judge(
     )
     scan_id = uuid.uuid4().hex
     t0 = time.perf_counter()
+    omitted: list[str] = []  # the checks of the passes not kept as findings
     findings = run_checks(
         inventory,
         check_ids,
@@ -249,12 +256,12 @@ def judge(
         now=started,
         registry=k8s_checks,
         subjects=subjects,
+        passed=None if include_passed else omitted.append,
     )
     by_id = {r.id: r for r in manifests.resources}
     out: list[Finding] = []
     for finding in findings:
         resource = by_id.get(finding.resource.name)
-        finding = locate(finding, resource)
         finding = _suppress(finding, resource, config, started, notices)
         override = config.severity.get(finding.rule_id)
         if override is not None:
@@ -270,8 +277,9 @@ def judge(
         (FindingStatus.IGNORED, "ignored"),
     ):
         stats[f"results_{key}"] = sum(1 for f in out if f.status == status)
+    stats["results_pass"] += len(omitted)
     if framework is not None:  # requirement states and score, as the AWS posture scan
-        summary = framework_summary(framework, out, evaluated=check_ids)
+        summary = framework_summary(framework, out, evaluated=check_ids, passes=Counter(omitted))
         for req_status, count in summary.counts.items():
             stats[f"requirements_{req_status.value}"] = count
         if summary.score is not None:
@@ -303,10 +311,6 @@ def k8s_report(
     )
 
 
-def _locate_file(finding: Finding, resource: CloudResource | None) -> Finding:
-    return _located(finding, resource or _synthetic(finding))
-
-
 def run_k8s_scan(request: K8sScanRequest) -> K8sScanOutcome:
     """Scan a manifest file or directory. Raises ValueError for a bad request or config."""
     started = utcnow()
@@ -323,7 +327,7 @@ def run_k8s_scan(request: K8sScanRequest) -> K8sScanOutcome:
     notices = _notices(manifests, config, check_ids, started)
     judged = judge(manifests, check_ids=check_ids, version=version, config=config,
                    framework=framework, started=started, notices=notices, subjects=SUBJECTS,
-                   locate=_locate_file)  # fmt: skip
+                   include_passed=request.include_passed)  # fmt: skip
     stats: dict[str, float] = {
         "resources": len(manifests.resources),
         "checks": len(check_ids),
@@ -341,22 +345,3 @@ def run_k8s_scan(request: K8sScanRequest) -> K8sScanOutcome:
     report = k8s_report(judged, target, started=started, notices=notices, check_ids=check_ids,
                         stats=stats)  # fmt: skip
     return K8sScanOutcome(report=report, manifests=manifests, config=config, check_ids=check_ids)
-
-
-def _synthetic(finding: Finding) -> CloudResource | None:
-    """The resource behind a finding on an object the checks made up (an undeclared
-    Namespace): rebuilt from the asset, so its file and line still reach the evidence."""
-    attrs = finding.resource.attributes
-    if not attrs.get("file"):
-        return None
-    return CloudResource(
-        type=attrs.get("type", "k8s.Namespace"),
-        id=attrs.get("id", finding.resource.name),
-        account="",
-        attributes={
-            "file": attrs.get("file"),
-            "line": int(attrs.get("line") or 1),
-            "lines": {},
-            "suppressions": {},
-        },
-    )

@@ -11,6 +11,7 @@ Every object becomes a `CloudResource` of type `k8s.<Kind>` whose attributes hol
     file, line, document (0-based), item (List index or None), helm_source
     manifest     the object itself (plain JSON-like values)
     lines        JSON pointer ("/spec/replicas") -> 1-based line, for every key and item
+                 (a read-only `PointerLines` mapping)
     pod_path     JSON pointer of the pod template ("" for a Pod), absent when none
     suppressions check id -> reason, from `# mamori:ignore CHECK_ID reason` comments
                  anywhere in the object's document (a List item: in the item, or above
@@ -25,12 +26,13 @@ from __future__ import annotations
 import os
 import re
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from mamori.model import CloudResource
+from mamori.workload.k8s.pointer_lines import PointerLines
 from mamori.workload.k8s.yamlsafe import MAX_BYTES, Document, YamlError, iter_documents
 
 MAX_FILES = 100_000
@@ -75,11 +77,6 @@ class ManifestSet:
     @property
     def failed_files(self) -> int:
         return len({e.path for e in self.errors})
-
-
-def pointer(path: Iterable[str | int]) -> str:
-    """RFC 6901 JSON pointer of a path of keys and indexes."""
-    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
 
 
 def manifest_files(root: Path) -> Iterator[Path]:
@@ -156,20 +153,13 @@ def _is_object(value: Any) -> bool:
     )
 
 
-def _sub_lines(
-    lines: dict[tuple[str | int, ...], int], prefix: tuple[str | int, ...]
-) -> dict[str, int]:
-    n = len(prefix)
-    return {pointer(p[n:]): line for p, line in lines.items() if p[:n] == prefix}
-
-
 def to_resource(
     obj: dict[str, Any],
     *,
     file: str,
     document: int,
     item: int | None,
-    lines: dict[str, int],
+    lines: Mapping[str, int],
     helm_source: str | None,
     suppressions: dict[str, str],
 ) -> CloudResource:
@@ -276,7 +266,7 @@ def load_file(path: Path, root: Path, into: ManifestSet) -> None:
                         file=rel,
                         document=index,
                         item=item,
-                        lines=_sub_lines(doc.lines, prefix),
+                        lines=PointerLines(doc.lines, prefix),
                         helm_source=source,
                         suppressions=ignores,
                     )

@@ -106,6 +106,7 @@ class Pod:
     meta: dict[str, Any]  # the pod (template) metadata
     spec: dict[str, Any]  # the pod (template) spec
     base: Path  # path of the pod (template) from the object's root
+    listed: tuple[Container, ...] = ()  # its containers in PSA's order (see containers())
 
     @property
     def security(self) -> dict[str, Any]:
@@ -128,10 +129,17 @@ class Pod:
         return (*self.base, "metadata", *parts)
 
     def containers(self) -> Iterator[Container]:
-        for list_name in CONTAINER_LISTS:
-            for index, spec in enumerate(as_list(self.spec.get(list_name))):
-                if isinstance(spec, dict):
-                    yield Container(spec, self.at(list_name, index), list_name)
+        """Init containers, containers, then ephemeral containers."""
+        return iter(self.listed)
+
+
+def _containers(spec: dict[str, Any], base: Path) -> tuple[Container, ...]:
+    return tuple(
+        Container(item, (*base, "spec", list_name, index), list_name)
+        for list_name in CONTAINER_LISTS
+        for index, item in enumerate(as_list(spec.get(list_name)))
+        if isinstance(item, dict)
+    )
 
 
 def pod_of(resource: CloudResource) -> Pod | None:
@@ -142,15 +150,42 @@ def pod_of(resource: CloudResource) -> Pod | None:
     template = as_dict(dig(resource.attributes.get("manifest"), *[str(p) for p in base]))
     if not template and ptr:
         return None
-    return Pod(resource, as_dict(template.get("metadata")), as_dict(template.get("spec")), base)
+    spec = as_dict(template.get("spec"))
+    return Pod(resource, as_dict(template.get("metadata")), spec, base, _containers(spec, base))
 
 
-def pods(inventory: Inventory) -> Iterator[Pod]:
+@dataclass(frozen=True)
+class _Derived:
+    """What every pod check of one scan derives from the same inventory."""
+
+    pods: tuple[Pod, ...]
+    default: Version
+    pinned: dict[str, Version]
+
+
+# The last inventory's derivations. Forty-odd checks judge the same inventory one after
+# another, and deriving its pods each time was a third of a manifest scan. One entry,
+# matched by identity: it keeps at most one (the last) inventory alive.
+_last: list[tuple[Inventory, _Derived]] = []
+
+
+def _derived(inventory: Inventory) -> _Derived:
+    last = _last[0] if _last else None
+    if last is not None and last[0] is inventory:
+        return last[1]
+    found = []
     for resource in inventory.resources:
         if resource.type.startswith("k8s.") and "pod_path" in resource.attributes:
             pod = pod_of(resource)
             if pod is not None:
-                yield pod
+                found.append(pod)
+    derived = _Derived(tuple(found), policy_version(inventory), namespace_versions(inventory))
+    _last[:] = [(inventory, derived)]
+    return derived
+
+
+def pods(inventory: Inventory) -> Iterator[Pod]:
+    return iter(_derived(inventory).pods)
 
 
 @dataclass(frozen=True)
@@ -179,9 +214,9 @@ def judge_pods(
 
     Below `since` (the PSA policy version that introduced the control) nothing is judged.
     """
-    default = policy_version(inventory)
-    pinned = namespace_versions(inventory)
-    for pod in pods(inventory):
+    derived = _derived(inventory)
+    default, pinned = derived.default, derived.pinned
+    for pod in derived.pods:
         version = pinned.get(str(pod.resource.attributes.get("namespace") or ""), default)
         if version < since:
             continue

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 import typer
 
+from mamori.cli._exit import allow_fast_exit
 from mamori.model import FindingStatus, ScanReport, Severity
 from mamori.outputs import outputs
 from mamori.registry import RegistryError
@@ -106,7 +107,7 @@ def render(report: ScanReport, fmt: str, output: Path | None) -> None:
         tmp.replace(output)
     finally:
         tmp.unlink(missing_ok=True)
-    err_console.print(f"wrote {fmt} to {output}", highlight=False)
+    print(f"wrote {fmt} to {output}", file=sys.stderr)  # plain: no rich import for one line
 
 
 def exit_code(report: ScanReport, fail_on: Severity | None) -> int:
@@ -140,6 +141,13 @@ def write_with(
         tmp.replace(output)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def finish_scan(report: ScanReport, threshold: Severity | None) -> NoReturn:
+    """A configuration scan whose report is written: exit 1 when an open finding at or
+    above `threshold` remains, else 0, without the interpreter's teardown (`_exit`)."""
+    allow_fast_exit()
+    raise typer.Exit(open_exit_code(report, threshold))
 
 
 def open_exit_code(report: ScanReport, threshold: Severity | None) -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import typer
 
 from mamori import __version__
+from mamori.cli._exit import exit_now
 from mamori.cli._lazy import lazy_group
 
 COMMANDS = {
@@ -49,4 +50,8 @@ def _root(
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except SystemExit as done:
+        exit_now(done.code)  # returns unless the command allowed a fast exit
+        raise

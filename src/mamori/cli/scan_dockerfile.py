@@ -11,7 +11,7 @@ from mamori.cli._render import (
     WORKLOAD_FORMATS,
     check_format,
     fail,
-    open_exit_code,
+    finish_scan,
     parse_severity,
     render,
     write_with,
@@ -54,4 +54,4 @@ def scan_dockerfile(
         write_with(outcome.report, output, render_dockerfile_sarif)
     else:
         render(outcome.report, fmt, output)
-    raise typer.Exit(open_exit_code(outcome.report, threshold))
+    finish_scan(outcome.report, threshold)

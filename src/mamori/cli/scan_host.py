@@ -13,7 +13,7 @@ from mamori.cli._render import (
     WORKLOAD_FORMATS,
     check_format,
     fail,
-    open_exit_code,
+    finish_scan,
     parse_severity,
     render,
     write_with,
@@ -148,4 +148,4 @@ def scan_host(
         _write_table(outcome.report, output)
     else:
         render(outcome.report, fmt, output)
-    raise typer.Exit(open_exit_code(outcome.report, threshold))
+    finish_scan(outcome.report, threshold)

@@ -12,7 +12,7 @@ from mamori.cli._render import (
     WORKLOAD_FORMATS,
     check_format,
     fail,
-    open_exit_code,
+    finish_scan,
     parse_severity,
     render,
     write_with,
@@ -58,4 +58,4 @@ def scan_iac(
         write_with(outcome.report, output, render_iac_sarif)
     else:
         render(outcome.report, fmt, output)
-    raise typer.Exit(open_exit_code(outcome.report, threshold))
+    finish_scan(outcome.report, threshold)

@@ -14,7 +14,7 @@ from mamori.cli._render import (
     WORKLOAD_FORMATS,
     check_format,
     fail,
-    open_exit_code,
+    finish_scan,
     parse_severity,
     render,
     write_with,
@@ -145,7 +145,7 @@ def _emit(report: ScanReport, fmt: str, output: Path | None, threshold: Severity
         write_with(report, output, render_sarif)
     else:
         render(report, fmt, output)
-    raise typer.Exit(open_exit_code(report, threshold))
+    finish_scan(report, threshold)
 
 
 def _scan(

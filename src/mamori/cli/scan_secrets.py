@@ -15,7 +15,7 @@ from mamori.cli._render import WORKLOAD_FORMATS as FORMATS
 from mamori.cli._render import (
     check_format,
     fail,
-    open_exit_code,
+    finish_scan,
     parse_severity,
     render,
     write_with,
@@ -116,4 +116,4 @@ def scan_secrets(
         write_with(outcome.report, output, render_table)
     else:
         render(outcome.report, fmt, output)
-    raise typer.Exit(open_exit_code(outcome.report, threshold))
+    finish_scan(outcome.report, threshold)

@@ -42,7 +42,6 @@ from mamori.posture.checks.k8s._pod import parse_version
 from mamori.posture.compliance import annotate, mapped_checks
 from mamori.posture.frameworks import Framework
 from mamori.posture.runner import Subjects, run_checks, selected_checks
-from mamori.posture.summary import framework_summary
 from mamori.workload.k8s.config import Config, default_config_path, load_config
 from mamori.workload.k8s.frameworks import load_k8s_framework
 from mamori.workload.k8s.manifests import ManifestSet, load_manifests
@@ -279,6 +278,8 @@ def judge(
         stats[f"results_{key}"] = sum(1 for f in out if f.status == status)
     stats["results_pass"] += len(omitted)
     if framework is not None:  # requirement states and score, as the AWS posture scan
+        from mamori.posture.summary import framework_summary  # pydantic models: only when asked
+
         summary = framework_summary(framework, out, evaluated=check_ids, passes=Counter(omitted))
         for req_status, count in summary.counts.items():
             stats[f"requirements_{req_status.value}"] = count

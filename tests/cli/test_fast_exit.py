@@ -56,3 +56,19 @@ def test_exit_now_returns_when_not_allowed_or_unsafe(tmp_path: Path) -> None:
     ):
         done = _run(code, tmp_path)
         assert done.returncode == 0 and done.stdout.endswith(" and went on\n"), done
+
+
+def test_gc_tuning_only_in_the_commands_own_process(tmp_path: Path) -> None:
+    import gc
+
+    from mamori.cli._exit import tune_for_batch
+
+    before = gc.get_threshold()
+    tune_for_batch()  # under pytest: not the command's own process
+    assert gc.get_threshold() == before
+    done = _run(
+        "import gc\nfrom mamori.cli._exit import own_process, tune_for_batch\n"
+        "own_process()\ntune_for_batch()\nprint('', gc.get_threshold()[0], gc.get_freeze_count() > 0)\n",
+        tmp_path,
+    )
+    assert done.stdout.endswith(" 20000 True\n"), done

@@ -8,7 +8,7 @@ from __future__ import annotations
 import typer
 
 from mamori import __version__
-from mamori.cli._exit import exit_now
+from mamori.cli._exit import exit_now, own_process
 from mamori.cli._lazy import lazy_group
 
 COMMANDS = {
@@ -50,6 +50,7 @@ def _root(
 
 
 def main() -> None:
+    own_process()
     try:
         app()
     except SystemExit as done:

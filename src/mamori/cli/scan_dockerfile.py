@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from mamori.cli._exit import tune_for_batch
 from mamori.cli._render import (
     INCLUDE_PASSED_HELP,
     WORKLOAD_FORMATS,
@@ -36,6 +37,7 @@ def scan_dockerfile(
     include_passed: bool = typer.Option(False, "--include-passed", help=INCLUDE_PASSED_HELP),
 ) -> None:
     """Judge Dockerfiles: root user, unpinned bases, ADD URLs, secrets, cleanup, curl | sh."""
+    tune_for_batch()
     from mamori.registry import RegistryError
     from mamori.workload.dockerfile.sarif import render_dockerfile_sarif
     from mamori.workload.dockerfile.scan import DockerfileScanRequest, run_dockerfile_scan

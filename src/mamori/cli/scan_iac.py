@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from mamori.cli._exit import tune_for_batch
 from mamori.cli._render import (
     INCLUDE_PASSED_HELP,
     WORKLOAD_FORMATS,
@@ -39,6 +40,7 @@ def scan_iac(
     include_passed: bool = typer.Option(False, "--include-passed", help=INCLUDE_PASSED_HELP),
 ) -> None:
     """Judge Terraform (HCL, plan JSON) and CloudFormation with the AWS posture checks."""
+    tune_for_batch()
     from mamori.workload.iac.scan import IacScanRequest, run_iac_scan
     from mamori.workload.k8s.config import ConfigError
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import typer
 
+from mamori.cli._exit import tune_for_batch
 from mamori.cli._render import (
     INCLUDE_PASSED_HELP,
     WORKLOAD_FORMATS,
@@ -76,6 +77,7 @@ def scan_k8s(
     include_passed: bool = typer.Option(False, "--include-passed", help=INCLUDE_PASSED_HELP),
 ) -> None:
     """Judge Kubernetes manifests or a live cluster: PSS, CIS section 5, NSA hardening."""
+    tune_for_batch()
     if fmt not in FORMATS:
         fail(f"format {fmt!r} is not available for k8s scans (one of: {', '.join(FORMATS)})")
     threshold = parse_severity(fail_on)

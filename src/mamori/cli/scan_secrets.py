@@ -11,6 +11,7 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
+from mamori.cli._exit import tune_for_batch
 from mamori.cli._render import WORKLOAD_FORMATS as FORMATS
 from mamori.cli._render import (
     check_format,
@@ -99,6 +100,7 @@ def scan_secrets(
     ),
 ) -> None:
     """Find cloud keys, tokens, private keys and high-entropy secrets (symlinks not followed)."""
+    tune_for_batch()
     from mamori.workload.secrets.sarif import render_secrets_sarif
     from mamori.workload.secrets.scan import SecretsScanRequest, run_secrets_scan
 

@@ -68,7 +68,8 @@ def test_gc_tuning_only_in_the_commands_own_process(tmp_path: Path) -> None:
     assert gc.get_threshold() == before
     done = _run(
         "import gc\nfrom mamori.cli._exit import own_process, tune_for_batch\n"
-        "own_process()\ntune_for_batch()\nprint('', gc.get_threshold()[0], gc.get_freeze_count() > 0)\n",
+        "own_process()\ntune_for_batch()\n"
+        "print('', gc.get_threshold()[0], gc.get_freeze_count() > 0)\n",
         tmp_path,
     )
     assert done.stdout.endswith(" 20000 True\n"), done

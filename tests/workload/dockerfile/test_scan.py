@@ -150,11 +150,11 @@ def test_cli_outputs_never_contain_the_secret(tmp_path: Path) -> None:
 
 
 def test_sarif_validates_against_the_official_schema(tmp_path: Path) -> None:
-    from mamori.workload.dockerfile.sarif import describe_check, document
+    from mamori.workload.dockerfile.sarif import dockerfile_sarif_document
     from tests.outputs.schemas import sarif_errors
 
     write(tmp_path, "Dockerfile", DOCKERFILE)
     write(tmp_path, "x/Dockerfile", "RUN broken\n")
     report = run_dockerfile_scan(DockerfileScanRequest(path=tmp_path, include_passed=True)).report
-    doc = document(report, describe_check, ["dockerfile"])
+    doc = dockerfile_sarif_document(report)
     assert not sarif_errors(doc), sarif_errors(doc)[:5]

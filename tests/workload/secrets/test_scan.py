@@ -113,13 +113,12 @@ def test_outputs_never_contain_a_secret(tmp_path: Path) -> None:
 
 
 def test_sarif_validates_against_the_official_schema(tmp_path: Path) -> None:
-    from mamori.workload.dockerfile.sarif import document
-    from mamori.workload.secrets.sarif import describe_secret
+    from mamori.workload.secrets.sarif import secrets_sarif_document
     from tests.outputs.schemas import sarif_errors
 
     tree(tmp_path)
     report = run_secrets_scan(SecretsScanRequest(path=tmp_path)).report
-    doc = document(report, describe_secret, ["secret"])
+    doc = secrets_sarif_document(report)
     assert not sarif_errors(doc), sarif_errors(doc)[:5]
 
 

@@ -9,5 +9,5 @@ parser.py  instructions -> stages (ARG before FROM, `FROM ... AS name`, ENV/ARG 
 shell.py   what RUN commands do (package installs, cleanups, curl | sh, sudo)
 files.py   Dockerfiles under a path, read bounded and without following symlinks
 scan.py    parse -> the dockerfile posture checks -> suppress -> ScanReport
-sarif.py   the k8s SARIF writer with each rule's metadata filled in
+sarif.py   SARIF 2.1.0: the shared writer (workload/sarif.py) with the Dockerfile checks' help
 """

@@ -1,56 +1,21 @@
-"""SARIF for Dockerfile and secret findings: the Kubernetes scan's SARIF writer
-(`mamori.workload.k8s.sarif`), with each rule's description, help and tags filled in
-from this scan's own rule metadata (that writer only knows the k8s checks).
-"""
+"""SARIF 2.1.0 for Dockerfile findings: the shared writer (`workload.sarif`), with the
+Dockerfile checks' help; a result points at the instruction's file and line."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
 from typing import Any, TextIO
 
 from mamori.model import ScanReport
 from mamori.posture.checks.dockerfile import dockerfile_checks
-from mamori.registry import RegistryError
-from mamori.workload.k8s.sarif import sarif_document
+from mamori.workload import sarif
 
-# rule id -> (description, remediation, help URL) or None when unknown
-Describe = Callable[[str], tuple[str, str, str] | None]
-
-
-def describe_check(rule_id: str) -> tuple[str, str, str] | None:
-    try:
-        meta = dockerfile_checks.get(rule_id).metadata
-    except RegistryError:
-        return None
-    refs = meta.references
-    return (
-        " ".join(meta.rationale.split()),
-        " ".join(meta.remediation.split()),
-        (refs[0] if refs else ""),
-    )
+describe_check = sarif.registry_help(dockerfile_checks)
+PROFILE = sarif.SarifProfile(tags=("misconfiguration", "dockerfile"), describe=describe_check)
 
 
-def document(report: ScanReport, describe: Describe, tags: list[str]) -> dict[str, Any]:
-    doc = sarif_document(report)
-    for run in doc["runs"]:
-        for rule in run["tool"]["driver"]["rules"]:
-            rule["properties"]["tags"] = ["security", *tags]
-            known = describe(rule["id"])
-            if known is None:
-                continue
-            rationale, remediation, url = known
-            rule["fullDescription"] = {"text": rationale}
-            rule["help"] = {"text": f"{rationale}\n\nRemediation: {remediation}".strip()}
-            if url:
-                rule["helpUri"] = url
-    return doc
-
-
-def render(report: ScanReport, out: TextIO, describe: Describe, tags: list[str]) -> None:
-    json.dump(document(report, describe, tags), out, indent=2, ensure_ascii=False)
-    out.write("\n")
+def dockerfile_sarif_document(report: ScanReport) -> dict[str, Any]:
+    return sarif.sarif_document(report, PROFILE)
 
 
 def render_dockerfile_sarif(report: ScanReport, out: TextIO) -> None:
-    render(report, out, describe_check, ["misconfiguration", "dockerfile"])
+    sarif.render_document(report, out, PROFILE)

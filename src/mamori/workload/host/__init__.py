@@ -11,5 +11,5 @@ audit.py     auditd.conf and the audit rules files
 mounts.py    fstab, systemd .mount units and the live mount table
 result.py    HostVerdict / HostResult / Evidence: what a host check returns
 scan.py      root -> host checks -> findings (suppressions from `.mamori.yaml`) -> ScanReport
-sarif.py     SARIF 2.1.0 for host findings (the k8s SARIF, relabelled with host help)
+sarif.py     SARIF 2.1.0 for host findings (the shared writer, workload/sarif.py, with host help)
 """

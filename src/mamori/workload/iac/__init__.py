@@ -13,5 +13,5 @@ loader.py             one entry point for every format under a path
 mapping.py            resources -> the cloud model (map_terraform.py, map_cloudformation.py)
 applicability.py      which AWS checks judge IaC, and the attributes they rest on
 scan.py               load -> map -> AWS posture checks -> suppress -> ScanReport
-sarif.py              SARIF 2.1.0 (the Kubernetes writer, with the AWS checks' help text)
+sarif.py              SARIF 2.1.0 (the shared writer, workload/sarif.py, with the AWS checks' help)
 """

@@ -6,5 +6,5 @@ manifests.py  files -> Kubernetes objects (List kinds, Helm `# Source:` comments
               pod templates, inline `# mamori:ignore` comments) -> CloudResources
 config.py     `.mamori.yaml`: exceptions and severity overrides
 scan.py       load -> run the k8s posture checks -> suppress -> ScanReport
-sarif.py      SARIF 2.1.0 for misconfiguration findings (file + line)
+sarif.py      SARIF 2.1.0 for misconfiguration findings (the shared workload/sarif.py)
 """

@@ -1,12 +1,12 @@
-"""SARIF for secret findings: the shared writer (`workload.dockerfile.sarif`, itself the
-k8s scan's) with the detectors' titles; results carry only the masked value."""
+"""SARIF 2.1.0 for secret findings: the shared writer (`workload.sarif`) with the
+detectors' titles; results carry only the masked value (the finding's reason)."""
 
 from __future__ import annotations
 
-from typing import TextIO
+from typing import Any, TextIO
 
 from mamori.model import ScanReport
-from mamori.workload.dockerfile.sarif import render
+from mamori.workload import sarif
 from mamori.workload.secrets.detectors import RULES
 
 REMEDIATION = (
@@ -15,13 +15,20 @@ REMEDIATION = (
 )
 
 
-def describe_secret(rule_id: str) -> tuple[str, str, str] | None:
+def describe_secret(rule_id: str) -> sarif.RuleHelp | None:
     rule = RULES.get(rule_id)
     if rule is None:
         return None
     text = f"A {rule.title} appears in a file: anyone who can read the file can use it."
-    return text, REMEDIATION, ""
+    return sarif.RuleHelp(text, REMEDIATION)
+
+
+PROFILE = sarif.SarifProfile(tags=("secret",), describe=describe_secret)
+
+
+def secrets_sarif_document(report: ScanReport) -> dict[str, Any]:
+    return sarif.sarif_document(report, PROFILE)
 
 
 def render_secrets_sarif(report: ScanReport, out: TextIO) -> None:
-    render(report, out, describe_secret, ["secret"])
+    sarif.render_document(report, out, PROFILE)

@@ -54,6 +54,7 @@ AWS_SAME: dict[str, tuple[str, ...]] = {
     "eks_cluster_endpoint_not_public": ("CKV_AWS_38",),
     "eks_cluster_control_plane_logging_enabled": ("CKV_AWS_37",),
     "iam_policy_no_full_admin_attached": ("CKV_AWS_62",),
+    "iam_inline_policy_no_full_admin": ("CKV_AWS_62",),
     "efs_encryption_at_rest_enabled": ("CKV_AWS_42",),
     "ec2_instance_imdsv2_required": ("CKV_AWS_79",),
     "ecr_repository_scan_on_push_enabled": ("CKV_AWS_163",),

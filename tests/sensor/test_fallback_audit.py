@@ -21,7 +21,8 @@ from mamori.sensor.fallback.procinfo import ContextCache
 from tests.sensor.test_fallback_helpers import run_seen
 from tests.support import need_root
 
-pytestmark = [pytest.mark.root]
+# the kernel has one audit socket: every test that takes it runs on one worker
+pytestmark = [pytest.mark.root, pytest.mark.xdist_group("kernel-audit")]
 
 TYPES = ["execve", "execveat", "connect", "accept", "accept4", "bind"]
 

@@ -17,7 +17,8 @@ from mamori.sensor.fallback import audit_netlink as an
 from tests.sensor.test_fallback_helpers import fd_count, run_seen
 from tests.support import need_root
 
-pytestmark = [pytest.mark.root]
+# the kernel has one audit socket: every test that takes it runs on one worker
+pytestmark = [pytest.mark.root, pytest.mark.xdist_group("kernel-audit")]
 
 SCRIPT = """
 import os, sys

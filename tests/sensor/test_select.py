@@ -20,6 +20,7 @@ def test_auto_picks_ebpf_here() -> None:
         assert isinstance(factory(["execve"]), Sensor)
 
 
+@pytest.mark.xdist_group("kernel-audit")  # takes the kernel's one audit socket
 def test_forced_fallback_runs() -> None:
     need_root()
     factory, reason = choose_sensor("fallback")

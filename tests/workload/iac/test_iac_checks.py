@@ -53,6 +53,7 @@ TERRAFORM = {
     "eks_cluster_control_plane_logging_enabled": ("aws_eks_cluster.pass", "aws_eks_cluster.fail"),
     "lambda_function_url_auth_required": ("aws_lambda_function.pass", "aws_lambda_function.fail"),
     "iam_policy_no_full_admin_attached": ("aws_iam_policy.pass", "aws_iam_policy.fail"),
+    "iam_inline_policy_no_full_admin": ("aws_iam_role_policy.pass", "aws_iam_role_policy.fail"),
     "efs_encryption_at_rest_enabled": ("aws_efs_file_system.pass", "aws_efs_file_system.fail"),
     "ec2_instance_imdsv2_required": ("aws_instance.pass", "aws_instance.fail"),
     "ecr_repository_scan_on_push_enabled": ("aws_ecr_repository.pass", "aws_ecr_repository.fail"),
@@ -84,6 +85,7 @@ CLOUDFORMATION = {
     "eks_cluster_control_plane_logging_enabled": ("PassCluster", "FailCluster"),
     "lambda_function_url_auth_required": ("PassFunction", "FailFunction"),
     "iam_policy_no_full_admin_attached": ("PassPolicy", "FailPolicy"),
+    "iam_inline_policy_no_full_admin": ("PassInlineRole", "FailInlineRole"),
     "efs_encryption_at_rest_enabled": ("PassFileSystem", None),  # the failing one is ignored
     "ecr_repository_scan_on_push_enabled": ("PassRepository", "FailRepository"),
 }

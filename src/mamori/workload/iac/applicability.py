@@ -41,6 +41,7 @@ READS: dict[str, tuple[str, ...]] = {
     "eks_cluster_control_plane_logging_enabled": ("logging_enabled",),
     "lambda_function_url_auth_required": ("url",),
     "iam_policy_no_full_admin_attached": ("document",),
+    "iam_inline_policy_no_full_admin": ("inline_policies",),
     "efs_encryption_at_rest_enabled": ("encrypted",),
     "ec2_instance_imdsv2_required": ("metadata_options",),
     "ecr_repository_scan_on_push_enabled": ("scan_on_push",),

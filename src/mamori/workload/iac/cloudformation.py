@@ -1,8 +1,9 @@
 """CloudFormation templates (YAML or JSON) -> IacResources, intrinsics evaluated.
 
 A file is a template when it is a mapping with `AWSTemplateFormatVersion`, or with a
-`Resources` mapping whose entries have a `Type` of `AWS::...` (SAM `Transform`s are read
-as written: serverless types are not mapped). Each resource's `Properties` are
+`Resources` mapping whose entries have a `Type` of `AWS::...`. A SAM template's
+serverless functions are first expanded into the resources the transform generates
+(`cfn_sam`). Each resource's `Properties` are
 evaluated by `cfn_eval.Template`; its line is its logical id's line. Resources whose
 `Condition` is statically false are skipped; unknown conditions are kept with a note.
 """
@@ -14,6 +15,7 @@ import re
 from typing import Any
 
 from mamori.workload.iac.cfn_eval import Template
+from mamori.workload.iac.cfn_sam import expand_sam
 from mamori.workload.iac.cfn_yaml import CfnYamlError, load_yaml
 from mamori.workload.iac.model import Budget, IacError, IacResource, IacSet
 
@@ -88,6 +90,7 @@ def _suppressions(lines: list[str], first: int) -> dict[str, str]:
 def load_template(
     data: dict[str, Any], lines: dict[tuple[str, ...], int], text: str, rel: str, into: IacSet
 ) -> None:
+    data, lines = expand_sam(data, lines)
     template = Template(data, Budget())
     source_lines = text.splitlines()
     for name, spec in template.resources.items():

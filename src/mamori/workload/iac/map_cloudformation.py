@@ -1,14 +1,16 @@
 """CloudFormation resource types -> model drafts and amendments (CloudFormation defaults).
 
 `AWS::RDS::DBInstance` without PubliclyAccessible is unknown, not private: CloudFormation
-then decides from the VPC and subnet group. `AWS::EC2::Instance` is not mapped: its
-metadata options live in a launch template.
+then decides from the VPC and subnet group. IAM principals and inline policies are
+mapped in `map_iam`, instances and launch templates in `map_compute`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from mamori.workload.iac.map_compute import CLOUDFORMATION_COMPUTE
+from mamori.workload.iac.map_iam import CLOUDFORMATION_IAM
 from mamori.workload.iac.map_terraform import trail_bucket
 from mamori.workload.iac.mapping import (
     Amend,
@@ -302,4 +304,6 @@ CLOUDFORMATION: dict[str, Any] = {
     "AWS::IAM::ManagedPolicy": _managed_policy,
     "AWS::EFS::FileSystem": _encrypted("aws.efs.file_system"),
     "AWS::ECR::Repository": _ecr,
+    **CLOUDFORMATION_IAM,
+    **CLOUDFORMATION_COMPUTE,
 }

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from mamori.workload.iac.map_compute import TERRAFORM_COMPUTE
+from mamori.workload.iac.map_iam import TERRAFORM_IAM
 from mamori.workload.iac.mapping import (
     Amend,
     Draft,
@@ -320,16 +322,6 @@ def _iam_policy(r: IacResource) -> Items:
     return [Draft("aws.iam.policy", r, attrs, name=r.attrs.get("name"))]
 
 
-def _instance(r: IacResource) -> Items:
-    options = block(r.attrs.get("metadata_options"))
-    if isinstance(options, dict):
-        options = {
-            "http_tokens": options.get("http_tokens") or "optional",
-            "http_endpoint": options.get("http_endpoint") or "enabled",
-        }
-    return [Draft("aws.ec2.instance", r, {"state": "pending", "metadata_options": options})]
-
-
 def _ecr(r: IacResource) -> Items:
     scanning = block(r.attrs.get("image_scanning_configuration"))
     on = scanning.get("scan_on_push") if isinstance(scanning, dict) else scanning
@@ -368,6 +360,7 @@ TERRAFORM: dict[str, Any] = {
         {"encrypted": ("encrypted", False), "kms_key_id": ("kms_key_id", None)},
         name="creation_token",
     ),
-    "aws_instance": _instance,
     "aws_ecr_repository": _ecr,
+    **TERRAFORM_IAM,
+    **TERRAFORM_COMPUTE,
 }

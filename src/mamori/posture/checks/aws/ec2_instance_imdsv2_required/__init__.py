@@ -1,6 +1,10 @@
 """CIS AWS 3.0 5.6: instances accept only IMDSv2 (session tokens), or no IMDS at all.
 
-Terminated instances, which AWS still lists for about an hour, are not judged.
+Terminated instances, which AWS still lists for about an hour, are not judged. Launch
+templates and launch configurations (`aws.ec2.launch_template`,
+`aws.autoscaling.launch_configuration`: no collector yet, the IaC scan reads them) carry
+the same `metadata_options` and are judged the same way when the inventory holds them:
+every instance launched from one gets its options.
 """
 
 from __future__ import annotations
@@ -12,6 +16,9 @@ from mamori.model import Inventory
 from mamori.posture.check import CheckMetadata, Result, Verdict, check
 from mamori.posture.checks.aws._netcompute import result, unseen
 
+# types without a collector, so not in `requires`: judged when an inventory holds them
+TEMPLATE_TYPES = ("aws.ec2.launch_template", "aws.autoscaling.launch_configuration")
+
 
 @check(__file__)
 class Ec2InstanceImdsv2Required:
@@ -19,7 +26,10 @@ class Ec2InstanceImdsv2Required:
 
     def run(self, inventory: Inventory) -> Iterator[Result]:
         yield from unseen(inventory, self.metadata.requires)
-        for inst in inventory.of_type(self.metadata.resource_type):
+        judged = [*inventory.of_type(self.metadata.resource_type)]
+        for type_ in TEMPLATE_TYPES:
+            judged.extend(inventory.of_type(type_))
+        for inst in judged:
             if inst.attributes.get("state") == "terminated":
                 continue
             options = inst.attributes.get("metadata_options") or {}

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -47,3 +50,18 @@ def oracle_tool(name: str, why: str) -> str:
 
 def need_root() -> None:
     need(os.geteuid() == 0, "needs root")
+
+
+@contextmanager
+def kernel_audit() -> Iterator[None]:
+    """Hold the kernel's one audit socket for this test process: the tests that register
+    as the audit daemon run one at a time across xdist workers (a file lock, since
+    another worker owning the socket makes the audit source refuse to start)."""
+    lock_dir = ROOT / ".cache" / "locks"
+    lock_dir.mkdir(parents=True, exist_ok=True)
+    with (lock_dir / "kernel-audit.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)

@@ -19,10 +19,16 @@ from mamori.sensor.fallback import audit_netlink as an
 from mamori.sensor.fallback.audit import AuditSource, AuditUnavailableError
 from mamori.sensor.fallback.procinfo import ContextCache
 from tests.sensor.test_fallback_helpers import run_seen
-from tests.support import need_root
+from tests.support import kernel_audit, need_root
 
-# the kernel has one audit socket: every test that takes it runs on one worker
-pytestmark = [pytest.mark.root, pytest.mark.xdist_group("kernel-audit")]
+pytestmark = [pytest.mark.root]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _one_audit_user_at_a_time() -> Iterator[None]:
+    with kernel_audit():  # the kernel has one audit socket
+        yield
+
 
 TYPES = ["execve", "execveat", "connect", "accept", "accept4", "bind"]
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,10 +16,16 @@ from mamori.sensor import SensorError
 from mamori.sensor.fallback import EVENT_TYPES, FallbackSensor
 from mamori.sensor.fallback import audit_netlink as an
 from tests.sensor.test_fallback_helpers import fd_count, run_seen
-from tests.support import need_root
+from tests.support import kernel_audit, need_root
 
-# the kernel has one audit socket: every test that takes it runs on one worker
-pytestmark = [pytest.mark.root, pytest.mark.xdist_group("kernel-audit")]
+pytestmark = [pytest.mark.root]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _one_audit_user_at_a_time() -> Iterator[None]:
+    with kernel_audit():  # the kernel has one audit socket
+        yield
+
 
 SCRIPT = """
 import os, sys

@@ -9,7 +9,7 @@ from mamori.sensor import Sensor, SensorError
 from mamori.sensor.fallback import FallbackSensor
 from mamori.sensor.select import choose_sensor, sensor_name
 from tests.sensor.conftest import need_sensor
-from tests.support import need_root
+from tests.support import kernel_audit, need_root
 
 
 def test_auto_picks_ebpf_here() -> None:
@@ -20,19 +20,19 @@ def test_auto_picks_ebpf_here() -> None:
         assert isinstance(factory(["execve"]), Sensor)
 
 
-@pytest.mark.xdist_group("kernel-audit")  # takes the kernel's one audit socket
 def test_forced_fallback_runs() -> None:
     need_root()
-    factory, reason = choose_sensor("fallback")
-    assert sensor_name(factory) == "fallback"
-    assert reason.startswith("fallback (requested): sources: proc, fanotify, audit")
-    sensor = factory(["procexit"])
-    assert isinstance(sensor, FallbackSensor)
-    sensor.start()
-    try:
-        assert sensor.poll(0.01) is not None
-    finally:
-        sensor.stop()
+    with kernel_audit():  # the audit probe and source need the kernel's one audit socket
+        factory, reason = choose_sensor("fallback")
+        assert sensor_name(factory) == "fallback"
+        assert reason.startswith("fallback (requested): sources: proc, fanotify, audit")
+        sensor = factory(["procexit"])
+        assert isinstance(sensor, FallbackSensor)
+        sensor.start()
+        try:
+            assert sensor.poll(0.01) is not None
+        finally:
+            sensor.stop()
 
 
 def test_without_ebpf_auto_falls_back_and_ebpf_is_an_error(

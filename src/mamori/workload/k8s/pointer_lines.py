@@ -56,6 +56,9 @@ class PointerLines(Mapping[str, int]):
             if path[:n] == self._prefix:
                 yield pointer(path[n:])
 
+    def __bool__(self) -> bool:  # without walking the table, as __len__ would
+        return self._path("") in self._lines or bool(self._lines) and not self._prefix
+
     def __len__(self) -> int:
         n = len(self._prefix)
         return sum(1 for path in self._lines if path[:n] == self._prefix)

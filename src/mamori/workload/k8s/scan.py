@@ -71,7 +71,9 @@ class K8sScanOutcome:
 
 def line_for(resource: CloudResource, ptr: str) -> int:
     """The line of a JSON pointer inside the object, else of its nearest ancestor."""
-    lines = resource.attributes.get("lines") or {}
+    lines = resource.attributes.get("lines")
+    if lines is None:
+        lines = {}
     while True:
         found = lines.get(ptr)
         if isinstance(found, int):

@@ -78,10 +78,20 @@ def line_of(lines: dict[Path, int], path: Path) -> int | None:
     return None
 
 
+# First characters some implicit resolver (bool, int, float, null, timestamp, merge...)
+# starts with: any other plain scalar is a string without trying a regular expression.
+_RESOLVED_FIRST = frozenset(k for k in yaml.resolver.Resolver.yaml_implicit_resolvers if k)
+_ANY_FIRST = None in yaml.resolver.Resolver.yaml_implicit_resolvers
+_STR = "tag:yaml.org,2002:str"
+
+
 def _scalar(event: yaml.ScalarEvent) -> Any:
     tag = event.tag
     if tag is None or tag == "!":
-        tag = _resolver.resolve(yaml.ScalarNode, event.value, event.implicit)  # type: ignore[no-untyped-call]
+        value = event.value
+        if value and not _ANY_FIRST and value[0] not in _RESOLVED_FIRST:
+            return value  # what the resolver would say: a string
+        tag = _resolver.resolve(yaml.ScalarNode, value, event.implicit)  # type: ignore[no-untyped-call]
     if tag in _KEEP_TEXT or tag not in _TYPED:
         return event.value
     node = yaml.ScalarNode(tag, event.value, None, None, event.style)
@@ -151,43 +161,53 @@ class _Composer:
 
     def event(self, event: yaml.Event) -> None:
         line = event.start_mark.line + 1 if event.start_mark is not None else 0
-        if isinstance(event, yaml.AliasEvent):
-            if event.anchor not in self.anchors:
-                raise YamlError(f"undefined or recursive alias *{event.anchor}", line)
-            value, size = self.anchors[event.anchor]
+        kind = type(event)  # exact types: PyYAML's parsers make no subclasses
+        if kind is yaml.ScalarEvent:
+            self._scalar_event(event, line)  # type: ignore[arg-type]
+        elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+            self._start(event, line)  # type: ignore[arg-type]
+        elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+            self._end()
+        elif kind is yaml.AliasEvent:
+            if event.anchor not in self.anchors:  # type: ignore[attr-defined]
+                raise YamlError(f"undefined or recursive alias *{event.anchor}", line)  # type: ignore[attr-defined]
+            value, size = self.anchors[event.anchor]  # type: ignore[attr-defined]
             self._note_line(line)
             self._attach(value, size, None, False)
-        elif isinstance(event, yaml.ScalarEvent):
-            value = _scalar(event)
-            is_merge = event.value == "<<" and event.tag is None and event.implicit[0]
-            self._note_line(line)
-            if event.anchor:
-                self.anchors[event.anchor] = (value, 1)
-            self._attach(value, 1, event.value, is_merge and self._expecting_key())
-        elif isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):
-            if len(self.stack) >= MAX_DEPTH:
-                raise YamlError(f"nesting deeper than {MAX_DEPTH}", line)
-            path = self._child_path()
-            if path is None:
-                path = (*self.stack[-1].path, f"<complex key at line {line}>")
-            self._note_line(line)
-            container: dict[str, Any] | list[Any] = (
-                [] if isinstance(event, yaml.SequenceStartEvent) else {}
-            )
-            self.stack.append(_Frame(container, path, event.anchor))
-        elif isinstance(event, yaml.SequenceEndEvent | yaml.MappingEndEvent):
-            frame = self.stack.pop()
-            if isinstance(frame.container, dict) and frame.merges:
-                explicit = frame.container
-                merged: dict[str, Any] = {}
-                for source in frame.merges:
-                    for k, v in source.items():
-                        merged.setdefault(k, v)
-                merged.update(explicit)
-                frame.container = merged
-            if frame.anchor:
-                self.anchors[frame.anchor] = (frame.container, frame.size)
-            self._attach(frame.container, frame.size, None, False)
+
+    def _scalar_event(self, event: yaml.ScalarEvent, line: int) -> None:
+        value = _scalar(event)
+        is_merge = event.value == "<<" and event.tag is None and event.implicit[0]
+        self._note_line(line)
+        if event.anchor:
+            self.anchors[event.anchor] = (value, 1)
+        self._attach(value, 1, event.value, is_merge and self._expecting_key())
+
+    def _start(self, event: yaml.CollectionStartEvent, line: int) -> None:
+        if len(self.stack) >= MAX_DEPTH:
+            raise YamlError(f"nesting deeper than {MAX_DEPTH}", line)
+        path = self._child_path()
+        if path is None:
+            path = (*self.stack[-1].path, f"<complex key at line {line}>")
+        self._note_line(line)
+        container: dict[str, Any] | list[Any] = (
+            [] if type(event) is yaml.SequenceStartEvent else {}
+        )
+        self.stack.append(_Frame(container, path, event.anchor))
+
+    def _end(self) -> None:
+        frame = self.stack.pop()
+        if frame.merges and isinstance(frame.container, dict):
+            explicit = frame.container
+            merged: dict[str, Any] = {}
+            for source in frame.merges:
+                for k, v in source.items():
+                    merged.setdefault(k, v)
+            merged.update(explicit)
+            frame.container = merged
+        if frame.anchor:
+            self.anchors[frame.anchor] = (frame.container, frame.size)
+        self._attach(frame.container, frame.size, None, False)
 
     def _expecting_key(self) -> bool:
         return (
@@ -211,6 +231,16 @@ class _Composer:
             self.lines.setdefault((*top.path, top.key), self._key_line or line)
 
 
+def _events(text: str) -> Iterator[yaml.Event]:
+    """The parser's events (`yaml.parse` without its extra check per event)."""
+    loader = _Loader(text)
+    try:
+        while (event := loader.get_event()) is not None:
+            yield event
+    finally:
+        loader.dispose()
+
+
 def iter_documents(text: str) -> Iterator[Document]:
     """Yield each document of `text` in order; raise YamlError at the first bad one.
 
@@ -223,7 +253,7 @@ def iter_documents(text: str) -> Iterator[Document]:
     content_line = 0
     count = 0
     try:
-        for event in yaml.parse(text, Loader=_Loader):
+        for event in _events(text):
             if isinstance(event, yaml.DocumentStartEvent):
                 composer = _Composer()
                 content_line = 0

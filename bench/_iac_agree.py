@@ -209,7 +209,11 @@ def agreement(
         their_fail: set[Key] = set().union(*(failed.get(c, set()) for c in ckv))
         mine = verdicts.get(check, {})
         my_fail = {k for k, v in mine.items() if v == "fail"}
-        only_theirs = their_fail - my_fail
+        # a CKV id split over several mamori checks (CKV_AWS_62: managed and inline
+        # policies): a resource a sibling check fails is that sibling's agreement
+        siblings = [c for c, m in spec.same.items() if c != check and set(m) & set(ckv)]
+        by_sibling = {k for c in siblings for k, v in verdicts.get(c, {}).items() if v == "fail"}
+        only_theirs = their_fail - my_fail - by_sibling
         only_mine = my_fail - their_fail
         # judged by the other tool too: mamori has a verdict / Checkov covers the type
         theirs_judged = [k for k in only_theirs if k in mine]

@@ -57,7 +57,7 @@ class PointerLines(Mapping[str, int]):
                 yield pointer(path[n:])
 
     def __bool__(self) -> bool:  # without walking the table, as __len__ would
-        return self._path("") in self._lines or bool(self._lines) and not self._prefix
+        return self._path("") in self._lines or (bool(self._lines) and not self._prefix)
 
     def __len__(self) -> int:
         n = len(self._prefix)

@@ -190,9 +190,7 @@ class _Composer:
         if path is None:
             path = (*self.stack[-1].path, f"<complex key at line {line}>")
         self._note_line(line)
-        container: dict[str, Any] | list[Any] = (
-            [] if type(event) is yaml.SequenceStartEvent else {}
-        )
+        container: dict[str, Any] | list[Any] = [] if type(event) is yaml.SequenceStartEvent else {}
         self.stack.append(_Frame(container, path, event.anchor))
 
     def _end(self) -> None:

@@ -42,8 +42,14 @@ from mamori.posture.compliance import annotate, checks_for, missing_checks
 from mamori.posture.exposure import network as network_exposure
 from mamori.posture.exposure import storage as storage_exposure
 from mamori.posture.frameworks import Framework, load_framework
-from mamori.posture.runner import required_types, run_checks, selected_checks
-from mamori.posture.summary import FrameworkSummary, framework_summary
+from mamori.posture.runner import (
+    STATUS,
+    required_types,
+    result_counts,
+    run_checks,
+    selected_checks,
+)
+from mamori.posture.summary import FrameworkSummary, framework_summary, summary_stats
 
 SOURCE = "app.posture"
 # Network first: the storage analysis keeps an RDS instance's network verdict.
@@ -194,17 +200,9 @@ def _stats(
     summary: FrameworkSummary | None,
 ) -> dict[str, float]:
     stats: dict[str, float] = {"resources": resources, "checks": checks, **timings}
-    for status, key in (
-        (FindingStatus.PASS, "pass"),
-        (FindingStatus.OPEN, "fail"),
-        (FindingStatus.MANUAL, "manual"),
-    ):
-        stats[f"results_{key}"] = sum(1 for f in findings if f.status == status)
+    stats.update(result_counts(findings, STATUS.values()))  # pass, fail, manual
     if summary is not None:
-        for req_status, count in summary.counts.items():
-            stats[f"requirements_{req_status.value}"] = count
-        if summary.score is not None:
-            stats["score"] = round(summary.score, 4)
+        stats.update(summary_stats(summary))
     return stats
 
 

@@ -19,6 +19,7 @@ comes from (a manifest's file and line); the defaults are AWS's.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -52,6 +53,27 @@ STATUS = {
     Verdict.FAIL: FindingStatus.OPEN,
     Verdict.MANUAL: FindingStatus.MANUAL,
 }
+# the `results_*` stats a posture or configuration scan reports, by finding status
+RESULT_KEYS = {
+    FindingStatus.PASS: "pass",
+    FindingStatus.OPEN: "fail",
+    FindingStatus.MANUAL: "manual",
+    FindingStatus.IGNORED: "ignored",
+}
+
+
+def result_counts(
+    findings: Iterable[Finding],
+    statuses: Iterable[FindingStatus] = tuple(RESULT_KEYS),
+    passes: int = 0,
+) -> dict[str, float]:
+    """`results_<status>` counts of `findings` for `statuses`; `passes` adds the PASS
+    verdicts a scan counted without keeping them as findings."""
+    counts = Counter(f.status for f in findings)
+    out: dict[str, float] = {f"results_{RESULT_KEYS[s]}": counts[s] for s in statuses}
+    if "results_pass" in out:
+        out["results_pass"] += passes
+    return out
 
 
 def selected_checks(

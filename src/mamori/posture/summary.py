@@ -114,6 +114,16 @@ def _counts(reqs: Iterable[RequirementSummary]) -> dict[RequirementStatus, int]:
     return counts
 
 
+def summary_stats(summary: FrameworkSummary) -> dict[str, float]:
+    """`requirements_<status>` counts and the `score` (when any requirement was judged)."""
+    stats: dict[str, float] = {
+        f"requirements_{status.value}": count for status, count in summary.counts.items()
+    }
+    if summary.score is not None:
+        stats["score"] = round(summary.score, 4)
+    return stats
+
+
 def framework_summary(
     framework: Framework,
     findings: Iterable[Finding],

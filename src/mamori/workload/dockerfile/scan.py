@@ -37,7 +37,7 @@ from mamori.model import (
 )
 from mamori.posture.check import Result
 from mamori.posture.checks.dockerfile import RESOURCE_TYPE, dockerfile_checks
-from mamori.posture.runner import Subjects, run_checks, selected_checks
+from mamori.posture.runner import Subjects, result_counts, run_checks, selected_checks
 from mamori.workload.dockerfile.files import dockerfiles, load
 from mamori.workload.dockerfile.model import Dockerfile, ParseError
 from mamori.workload.k8s.config import Config, default_config_path, load_config
@@ -250,14 +250,7 @@ def run_dockerfile_scan(request: DockerfileScanRequest) -> DockerfileScanOutcome
         "load_seconds": round(load_seconds, 4),
         "check_seconds": round(time.perf_counter() - t0, 4),
     }
-    for status, key in (
-        (FindingStatus.PASS, "pass"),
-        (FindingStatus.OPEN, "fail"),
-        (FindingStatus.MANUAL, "manual"),
-        (FindingStatus.IGNORED, "ignored"),
-    ):
-        stats[f"results_{key}"] = sum(1 for f in out if f.status == status)
-    stats["results_pass"] += len(omitted)
+    stats.update(result_counts(out, passes=len(omitted)))
     report = ScanReport(
         scan_id=scan_id,
         target=Asset(

@@ -42,7 +42,7 @@ from mamori.posture.checks.host import HostCheckMetadata, host_checks
 from mamori.posture.compliance import annotate, mapped_checks
 from mamori.posture.frameworks import FRAMEWORKS_DIR, Framework
 from mamori.posture.runner import Subjects, selected_checks, to_finding
-from mamori.posture.summary import framework_summary
+from mamori.posture.summary import framework_summary, summary_stats
 from mamori.workload.host.result import HostResult, HostVerdict
 from mamori.workload.host.view import SOURCE, HostView
 from mamori.workload.k8s.config import Config, load_config
@@ -234,11 +234,7 @@ def run_host_scan(request: HostScanRequest) -> HostScanOutcome:
         "slowest_check_seconds": round(max(timings.values(), default=0.0), 4),
     }
     if framework is not None:
-        summary = framework_summary(framework, out, evaluated=check_ids)
-        for req_status, count in summary.counts.items():
-            stats[f"requirements_{req_status.value}"] = count
-        if summary.score is not None:
-            stats["score"] = round(summary.score, 4)
+        stats.update(summary_stats(framework_summary(framework, out, evaluated=check_ids)))
     attributes = {
         "provider": "host",
         "path": str(view.root),

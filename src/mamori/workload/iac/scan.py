@@ -34,7 +34,7 @@ from mamori.model import (
     utcnow,
 )
 from mamori.posture.check import Result, Verdict, checks
-from mamori.posture.runner import Subjects, to_finding
+from mamori.posture.runner import Subjects, result_counts, to_finding
 from mamori.workload.iac.applicability import READS, iac_checks, not_applicable
 from mamori.workload.iac.loader import load_iac
 from mamori.workload.iac.map_cloudformation import CLOUDFORMATION
@@ -222,13 +222,8 @@ def run_iac_scan(request: IacScanRequest) -> IacScanOutcome:
         "load_seconds": round(load_seconds, 4),
         "check_seconds": round(time.perf_counter() - t0, 4),
     }
-    for status, key in (
-        (FindingStatus.PASS, "pass"),
-        (FindingStatus.OPEN, "fail"),
-        (FindingStatus.IGNORED, "ignored"),
-    ):
-        stats[f"results_{key}"] = sum(1 for f in findings if f.status == status)
-    stats["results_pass"] += omitted
+    statuses = (FindingStatus.PASS, FindingStatus.OPEN, FindingStatus.IGNORED)
+    stats.update(result_counts(findings, statuses, passes=omitted))
     report = ScanReport(
         scan_id=scan_id,
         target=Asset(

@@ -41,7 +41,7 @@ from mamori.posture.check import Result, k8s_checks
 from mamori.posture.checks.k8s._pod import parse_version
 from mamori.posture.compliance import annotate, mapped_checks
 from mamori.posture.frameworks import Framework
-from mamori.posture.runner import Subjects, run_checks, selected_checks
+from mamori.posture.runner import Subjects, result_counts, run_checks, selected_checks
 from mamori.workload.k8s.config import Config, default_config_path, load_config
 from mamori.workload.k8s.frameworks import load_k8s_framework
 from mamori.workload.k8s.manifests import ManifestSet, load_manifests
@@ -271,22 +271,12 @@ def judge(
     if framework is not None:
         out = annotate(out, framework)
     stats: dict[str, float] = {"check_seconds": round(time.perf_counter() - t0, 4)}
-    for status, key in (
-        (FindingStatus.PASS, "pass"),
-        (FindingStatus.OPEN, "fail"),
-        (FindingStatus.MANUAL, "manual"),
-        (FindingStatus.IGNORED, "ignored"),
-    ):
-        stats[f"results_{key}"] = sum(1 for f in out if f.status == status)
-    stats["results_pass"] += len(omitted)
+    stats.update(result_counts(out, passes=len(omitted)))
     if framework is not None:  # requirement states and score, as the AWS posture scan
-        from mamori.posture.summary import framework_summary  # pydantic models: only when asked
+        from mamori.posture.summary import framework_summary, summary_stats  # only when asked
 
         summary = framework_summary(framework, out, evaluated=check_ids, passes=Counter(omitted))
-        for req_status, count in summary.counts.items():
-            stats[f"requirements_{req_status.value}"] = count
-        if summary.score is not None:
-            stats["score"] = round(summary.score, 4)
+        stats.update(summary_stats(summary))
     return Judged(scan_id, out, stats)
 
 

@@ -39,7 +39,6 @@ def scan_dockerfile(
     """Judge Dockerfiles: root user, unpinned bases, ADD URLs, secrets, cleanup, curl | sh."""
     tune_for_batch()
     from mamori.registry import RegistryError
-    from mamori.workload.dockerfile.sarif import render_dockerfile_sarif
     from mamori.workload.dockerfile.scan import DockerfileScanRequest, run_dockerfile_scan
 
     if fmt not in FORMATS:
@@ -53,6 +52,8 @@ def scan_dockerfile(
     except (ValueError, RegistryError) as exc:
         fail(str(exc).strip("\"'"))
     if fmt == "sarif":
+        from mamori.workload.dockerfile.sarif import render_dockerfile_sarif
+
         write_with(outcome.report, output, render_dockerfile_sarif)
     else:
         render(outcome.report, fmt, output)

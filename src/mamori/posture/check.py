@@ -76,12 +76,20 @@ def registry_for(provider: str) -> Registry[type[Check]]:
     return _REGISTRIES.get(provider, checks)
 
 
+M = TypeVar("M", bound=CheckMetadata)
+
+
 def load_metadata(init_file: str) -> CheckMetadata:
     """The metadata.yaml beside a check's __init__.py, validated; the id must be the folder."""
+    return load_metadata_as(init_file, CheckMetadata)
+
+
+def load_metadata_as(init_file: str, model: type[M]) -> M:
+    """`load_metadata` for a metadata model of its own (host checks add fields)."""
     folder = Path(init_file).parent
     text = (folder / "metadata.yaml").read_text(encoding="utf-8")
     data = yaml.load(text, Loader=_YAML_LOADER)  # noqa: S506 - a safe loader, in C when built
-    meta = CheckMetadata.model_validate(data)
+    meta = model.model_validate(data)
     if meta.id != folder.name:
         raise ValueError(f"check folder {folder.name} holds metadata for {meta.id}")
     return meta

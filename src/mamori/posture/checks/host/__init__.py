@@ -16,13 +16,11 @@ PAM), `_accounts`, `_services`.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Protocol, TypeVar
 
-import yaml
 from pydantic import Field
 
-from mamori.posture.check import CheckMetadata
+from mamori.posture.check import CheckMetadata, load_metadata_as
 from mamori.registry import Registry
 
 if TYPE_CHECKING:
@@ -52,12 +50,7 @@ host_checks: Registry[type[HostCheck]] = Registry("host check", "mamori.posture.
 
 def load_host_metadata(init_file: str) -> HostCheckMetadata:
     """The metadata.yaml beside a check's __init__.py, validated; the id must be the folder."""
-    folder = Path(init_file).parent
-    data = yaml.safe_load((folder / "metadata.yaml").read_text(encoding="utf-8"))
-    meta = HostCheckMetadata.model_validate(data)
-    if meta.id != folder.name:
-        raise ValueError(f"check folder {folder.name} holds metadata for {meta.id}")
-    return meta
+    return load_metadata_as(init_file, HostCheckMetadata)
 
 
 C = TypeVar("C")
